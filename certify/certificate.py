@@ -1,0 +1,133 @@
+"""Certificate format (docs/certificates.md): JSON with exact rationals as
+strings, Laurent polynomials as ``[[exponent, "coefficient"], ...]`` and node
+labels ``"layer:index"``.  Output is deterministic: the same support gives
+byte-identical certificates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from flint import fmpq
+
+from .laurent import Laurent
+from .support import Support
+
+FORMAT = "certify-certificate/1"
+
+
+def rational(q) -> str:
+    q = fmpq(q)
+    return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
+
+
+def laurent(x: Laurent) -> list:
+    return [[e, rational(c)] for e, c in x.terms()]
+
+
+def node(v: tuple[int, int]) -> str:
+    return f"{v[0]}:{v[1]}"
+
+
+def encode(obj):
+    """Engine proof objects -> JSON values.  By convention a tuple of two ints
+    is a node label and any other tuple (edges, entries) a list."""
+    if isinstance(obj, dict):
+        return {k: encode(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        if len(obj) == 2 and all(isinstance(x, int) for x in obj):
+            return node(obj)
+        return [encode(x) for x in obj]
+    if isinstance(obj, list):
+        return [encode(x) for x in obj]
+    if isinstance(obj, Laurent):
+        return laurent(obj)
+    if isinstance(obj, fmpq):
+        return rational(obj)
+    return obj
+
+
+def matrix(rows) -> list[list[str]]:
+    return [[rational(x) for x in row] for row in rows]
+
+
+def curve(layers) -> list:
+    """Sparse layer matrices {(i, j): Laurent} -> [[i, j, laurent], ...] per layer."""
+    return [[[i, j, laurent(x)] for (i, j), x in sorted(m.items())] for m in layers]
+
+
+def build(support: Support, claim: str, proof: dict) -> dict:
+    return {
+        "format": FORMAT,
+        "claim": claim,
+        "support_sha256": support.fingerprint(),
+        "support": support.to_json_obj("sparse"),
+        "proof": encode(proof),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Deterministic, readable serialisation
+# ---------------------------------------------------------------------------
+
+_WIDTH = 100
+
+
+def _flat(x) -> bool:
+    return not isinstance(x, (dict, list)) or (
+        isinstance(x, list) and all(not isinstance(y, (dict, list)) or
+                                    (isinstance(y, list) and all(not isinstance(z, (dict, list))
+                                                                 for z in y)) for y in x))
+
+
+def _compact(x) -> str:
+    return json.dumps(x, separators=(", ", ": "), ensure_ascii=False)
+
+
+def _fmt(x, pad: str) -> str:
+    inner = pad + "  "
+    if isinstance(x, dict):
+        if not x:
+            return "{}"
+        body = ",\n".join(f"{inner}{json.dumps(k)}: {_fmt(v, inner)}" for k, v in x.items())
+        return "{\n" + body + "\n" + pad + "}"
+    if isinstance(x, list):
+        text = _compact(x)
+        if len(text) + len(pad) <= _WIDTH or not x:
+            return text
+        if _flat(x):
+            # Wrap the elements, several to a line.
+            lines, line = [], ""
+            for y in x:
+                piece = _compact(y)
+                if line and len(inner) + len(line) + len(piece) + 2 > _WIDTH:
+                    lines.append(line)
+                    line = ""
+                line = f"{line}, {piece}" if line else piece
+            lines.append(line)
+            return "[\n" + ",\n".join(inner + ln for ln in lines) + "\n" + pad + "]"
+        return "[\n" + ",\n".join(inner + _fmt(y, inner) for y in x) + "\n" + pad + "]"
+    return _compact(x)
+
+
+def dumps(cert: dict) -> str:
+    return _fmt(cert, "") + "\n"
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write via a temporary file in the same folder: never half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".certify-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; use the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

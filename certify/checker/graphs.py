@@ -1,0 +1,361 @@
+"""Supports, chains and reduced states as the checker sees them.
+
+Written independently of the engine: plain dicts of sets and Python-int
+bitsets.  Node labels are ``(layer, index)``; in JSON they are "layer:index".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from .numbers import Reject, integer
+
+_LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
+
+
+def label(x) -> tuple[int, int]:
+    if not isinstance(x, str) or not _LABEL.match(x):
+        raise Reject(f"{x!r} is not a node label \"layer:index\"")
+    a, b = x.split(":")
+    return int(a), int(b)
+
+
+def labels(xs, what: str) -> list:
+    if not isinstance(xs, list):
+        raise Reject(f"{what} must be a list")
+    return [label(x) for x in xs]
+
+
+def pair_labels(xs, what: str) -> list:
+    if not isinstance(xs, list):
+        raise Reject(f"{what} must be a list")
+    out = []
+    for p in xs:
+        if not isinstance(p, list) or len(p) != 2:
+            raise Reject(f"{what}: {p!r} is not a pair of node labels")
+        out.append((label(p[0]), label(p[1])))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Support
+# ---------------------------------------------------------------------------
+
+def parse_support(obj) -> tuple[list[int], list[set]]:
+    """-> (widths N_0..N_L, per layer the set of nonzero (i, j))."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("layers"), list) or not obj["layers"]:
+        raise Reject("support: expected {\"layers\": [{\"shape\": ..., \"nonzeros\": ...}, ...]}")
+    widths: list[int] = []
+    layers = []
+    for l, m in enumerate(obj["layers"], start=1):
+        if not isinstance(m, dict) or set(m) != {"shape", "nonzeros"}:
+            raise Reject(f"support layer {l}: expected keys shape and nonzeros")
+        shape = m["shape"]
+        if not isinstance(shape, list) or len(shape) != 2:
+            raise Reject(f"support layer {l}: bad shape")
+        n_out, n_in = integer(shape[0], "shape"), integer(shape[1], "shape")
+        if n_out < 1 or n_in < 1:
+            raise Reject(f"support layer {l}: empty shape")
+        if not widths:
+            widths.append(n_in)
+        elif widths[-1] != n_in:
+            raise Reject(f"support: layers {l - 1} and {l} do not chain")
+        widths.append(n_out)
+        pairs = set()
+        if not isinstance(m["nonzeros"], list):
+            raise Reject(f"support layer {l}: nonzeros must be a list")
+        for p in m["nonzeros"]:
+            if not isinstance(p, list) or len(p) != 2:
+                raise Reject(f"support layer {l}: bad nonzero {p!r}")
+            i, j = integer(p[0], "row"), integer(p[1], "column")
+            if not (0 <= i < n_out and 0 <= j < n_in):
+                raise Reject(f"support layer {l}: nonzero {p!r} out of range")
+            pairs.add((i, j))
+        layers.append(pairs)
+    return widths, layers
+
+
+def fingerprint(widths: list[int], layers: list[set]) -> str:
+    canon = {"layers": [{"shape": [widths[l + 1], widths[l]], "nonzeros": [list(p) for p in sorted(s)]}
+                        for l, s in enumerate(layers)]}
+    text = json.dumps(canon, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Layered chains (levels of node labels, edges between consecutive levels)
+# ---------------------------------------------------------------------------
+
+class Chain:
+    def __init__(self, levels: list[list], edges: set):
+        self.levels, self.edges = levels, edges
+        self.succ = {v: set() for lev in levels for v in lev}
+        self.pred = {v: set() for lev in levels for v in lev}
+        for u, v in edges:
+            self.succ[u].add(v)
+            self.pred[v].add(u)
+
+    @classmethod
+    def of_support(cls, widths, layers) -> "Chain":
+        levels = [[(l, i) for i in range(n)] for l, n in enumerate(widths)]
+        edges = {((l, j), (l + 1, i)) for l, s in enumerate(layers) for i, j in s}
+        return cls(levels, edges)
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels) - 1
+
+    def sub(self, levels: list[list]) -> "Chain":
+        keep = {v for lev in levels for v in lev}
+        return Chain(levels, {(u, v) for u, v in self.edges if u in keep and v in keep})
+
+    def components(self) -> list[list]:
+        """Undirected components with at least one edge, sorted."""
+        seen, out = set(), []
+        for v in sorted(self.succ):
+            if v in seen or not (self.succ[v] or self.pred[v]):
+                continue
+            comp, todo = set(), [v]
+            while todo:
+                x = todo.pop()
+                if x not in comp:
+                    comp.add(x)
+                    todo.extend(self.succ[x] | self.pred[x])
+            seen |= comp
+            out.append(sorted(comp))
+        return sorted(out)
+
+    def split_is_disjoint(self, s: int) -> bool:
+        """C3 hypothesis at level s: twin classes have disjoint rectangles."""
+        below = {v: 1 << k for k, v in enumerate(self.levels[0])}        # inputs reaching v
+        for lev in self.levels[1:s + 1]:
+            for v in lev:
+                below[v] = 0
+                for u in self.pred[v]:
+                    below[v] |= below[u]
+        above = {v: 1 << k for k, v in enumerate(self.levels[-1])}       # outputs reached from v
+        for lev in reversed(self.levels[s:-1]):
+            for v in lev:
+                above[v] = 0
+                for w in self.succ[v]:
+                    above[v] |= above[w]
+        rect = {}
+        for v in self.levels[s]:
+            rect[(frozenset(self.pred[v]), frozenset(self.succ[v]))] = (above[v], below[v])
+        cols_at_output: dict[int, int] = {}
+        for rows, cols in rect.values():
+            if not cols:
+                continue
+            while rows:
+                low = rows & -rows
+                rows ^= low
+                o = low.bit_length() - 1
+                if cols_at_output.get(o, 0) & cols:
+                    return False
+                cols_at_output[o] = cols_at_output.get(o, 0) | cols
+        return True
+
+
+# ---------------------------------------------------------------------------
+# Reduced states: replaying R1-R7
+# ---------------------------------------------------------------------------
+
+class State:
+    def __init__(self, chain: Chain):
+        self.succ = {v: set(w) for v, w in chain.succ.items()}
+        self.pred = {v: set(w) for v, w in chain.pred.items()}
+        self.sources, self.sinks = set(chain.levels[0]), set(chain.levels[-1])
+        self.dc: set = set()      # don't-care coordinates (sink, source)
+
+    def hidden(self, v) -> bool:
+        return v in self.succ and v not in self.sources and v not in self.sinks
+
+    def delete(self, v) -> None:
+        for u in self.pred.pop(v):
+            self.succ[u].discard(v)
+        for w in self.succ.pop(v):
+            self.pred[w].discard(v)
+
+    def add_edge(self, u, v) -> None:
+        self.succ[u].add(v)
+        self.pred[v].add(u)
+
+    def reach(self, starts, nbrs) -> set:
+        seen, todo = set(starts), list(starts)
+        while todo:
+            for y in nbrs[todo.pop()]:
+                if y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        return seen
+
+    def components(self) -> list[list]:
+        seen, out = set(), []
+        for v in sorted(self.succ):
+            if v in seen:
+                continue
+            comp, todo = set(), [v]
+            while todo:
+                x = todo.pop()
+                if x not in comp:
+                    comp.add(x)
+                    todo.extend(self.succ[x] | self.pred[x])
+            seen |= comp
+            if any(self.hidden(x) for x in comp):
+                out.append(sorted(comp))
+        return sorted(out)
+
+    def core(self) -> dict:
+        return {"sources": sorted(self.sources), "sinks": sorted(self.sinks),
+                "hidden": sorted(v for v in self.succ if self.hidden(v)),
+                "edges": sorted((u, v) for u in self.succ for v in self.succ[u]),
+                "dont_care": sorted(self.dc)}
+
+    def paths(self, source, sink) -> list[frozenset]:
+        """One monomial (set of edges) per path source -> sink."""
+        out = []
+
+        def walk(v, acc):
+            if v == sink:
+                out.append(frozenset(acc))
+                return
+            for w in sorted(self.succ[v]):
+                walk(w, acc + [(v, w)])
+
+        walk(source, [])
+        return out
+
+
+def _need(cond: bool, msg: str) -> None:
+    if not cond:
+        raise Reject(msg)
+
+
+def replay(state: State, steps) -> list[list]:
+    """Check and apply every step; return the components named by the final
+    R6 step (which must be last)."""
+    _need(isinstance(steps, list) and steps, "reduction: steps must be a non-empty list")
+    for k, step in enumerate(steps):
+        _need(isinstance(step, dict), f"reduction step {k}: not an object")
+        rule = step.get("rule")
+        where = f"reduction step {k} ({rule})"
+        if rule == "R1":
+            nodes = labels(step["nodes"], where)
+            _need(bool(nodes), f"{where}: no nodes")
+            live = state.reach(state.sources, state.succ) & state.reach(state.sinks, state.pred)
+            for v in nodes:
+                _need(state.hidden(v) and v not in live, f"{where}: {v} is not a dead hidden node")
+            for v in set(nodes):
+                state.delete(v)
+        elif rule == "R5":
+            edges = pair_labels(step["edges"], where)
+            _need(bool(edges), f"{where}: no edges")
+            for u, v in edges:
+                _need(u in state.sources and v in state.sinks and v in state.succ[u],
+                      f"{where}: {u}->{v} is not an input-to-output edge")
+                state.succ[u].discard(v)
+                state.pred[v].discard(u)
+                state.dc.add((v, u))
+        elif rule == "R5-drop":
+            sinks, sources = labels(step["sinks"], where), labels(step["sources"], where)
+            _need(bool(sinks or sources), f"{where}: nothing to drop")
+            for group, is_sink in ((sinks, True), (sources, False)):
+                for v in group:
+                    line = [(v, j) for j in state.sources] if is_sink else [(i, v) for i in state.sinks]
+                    _need(v in (state.sinks if is_sink else state.sources) and
+                          all(p in state.dc for p in line),
+                          f"{where}: {v} is not wholly don't-care")
+                for v in set(group):
+                    (state.sinks if is_sink else state.sources).discard(v)
+                    state.delete(v)
+                    state.dc = {p for p in state.dc if v not in p}
+        elif rule == "R2":
+            h, side = label(step["node"]), step["side"]
+            _need(state.hidden(h), f"{where}: {h} is not a hidden node")
+            _need(side in ("in", "out"), f"{where}: side must be in or out")
+            ins, outs = state.pred[h], state.succ[h]
+            if side == "in":
+                _need(len(ins) == 1 and outs, f"{where}: {h} needs exactly one in-edge and some out-edge")
+                new = [(next(iter(ins)), w) for w in outs]
+            else:
+                _need(len(outs) == 1 and ins, f"{where}: {h} needs exactly one out-edge and some in-edge")
+                new = [(u, next(iter(outs))) for u in ins]
+            _finish_merge(state, [h], new, step, where)
+        elif rule == "R4":
+            nodes = labels(step["nodes"], where)
+            _need(bool(nodes) and len(set(nodes)) == len(nodes), f"{where}: bad node list")
+            _need(all(state.hidden(v) for v in nodes), f"{where}: not all nodes are hidden")
+            P, Q = state.pred[nodes[0]], state.succ[nodes[0]]
+            _need(all(state.pred[v] == P and state.succ[v] == Q for v in nodes),
+                  f"{where}: nodes are not twins")
+            _need(P and Q and len(nodes) >= min(len(P), len(Q)),
+                  f"{where}: {len(nodes)} twins cannot fill a {len(Q)}x{len(P)} block")
+            _finish_merge(state, nodes, [(p, q) for p in P for q in Q], step, where)
+        elif rule == "R7":
+            state.succ, state.pred = state.pred, state.succ
+            state.sources, state.sinks = state.sinks, state.sources
+            state.dc = {(b, a) for a, b in state.dc}
+        elif rule == "R6":
+            _need(k == len(steps) - 1, f"{where}: R6 must be the last step")
+            stated = [labels(c, where) for c in step["components"]]
+            _need(stated == state.components(), f"{where}: components differ from the replayed state")
+            return stated
+        else:
+            raise Reject(f"{where}: unknown reduction rule")
+    raise Reject("reduction: the last step must be R6")
+
+
+def _finish_merge(state: State, remove: list, new: list, step: dict, where: str) -> None:
+    """Delete ``remove``, add ``new`` edges; the stated parallel list must be
+    exactly the new edges that already existed (R3)."""
+    parallel = sorted(e for e in set(new) if e[1] in state.succ[e[0]])
+    _need(pair_labels(step["parallel"], where) == parallel, f"{where}: parallel-edge list is wrong")
+    for v in remove:
+        state.delete(v)
+    for u, v in new:
+        state.add_edge(u, v)
+
+
+def check_core(state: State, stated) -> None:
+    if not isinstance(stated, dict):
+        raise Reject("reduction: core must be an object")
+    mine = state.core()
+    for key in ("sources", "sinks", "hidden"):
+        if labels(stated.get(key), f"core {key}") != mine[key]:
+            raise Reject(f"reduction: replaying the steps does not reach the stated core ({key} differ)")
+    for key in ("edges", "dont_care"):
+        if pair_labels(stated.get(key), f"core {key}") != mine[key]:
+            raise Reject(f"reduction: replaying the steps does not reach the stated core ({key} differ)")
+
+
+def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
+    """C1 (one node) / C2: two-factor nodes, no direct edges, pairwise disjoint
+    observed patterns, each a disjoint union of complete bipartite blocks."""
+    hidden = [v for v in comp if state.hidden(v)]
+    _need(rule in ("C1", "C2"), f"component rule {rule!r} is not C1 or C2")
+    _need(rule == "C2" or len(hidden) == 1, "C1 needs exactly one hidden node")
+    for u in comp:
+        if u in state.sources:
+            _need(not (state.succ[u] & state.sinks), f"{rule}: direct edge out of {u}")
+    used: set = set()
+    for h in hidden:
+        _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
+              f"{rule}: {h} is not a two-factor node")
+        omega = {(q, p) for q in state.succ[h] for p in state.pred[h] if (q, p) not in state.dc}
+        _need(not (omega & used), f"{rule}: observed patterns overlap at {h}")
+        used |= omega
+        rows: dict = {}
+        for q, p in omega:
+            rows.setdefault(q, set()).add(p)
+        # Complete blocks: rows of one block have equal column sets, and rows
+        # of different blocks have disjoint ones.
+        blocks: list[set] = []
+        for cols in rows.values():
+            for b in blocks:
+                if b & cols:
+                    _need(b == cols, f"{rule}: the observed pattern of {h} has a non-complete block")
+                    break
+            else:
+                blocks.append(cols)

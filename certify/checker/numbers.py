@@ -1,0 +1,57 @@
+"""Exact numbers for the checker: rationals and Laurent polynomials in t.
+
+Imports only the standard library and FLINT (never the engine).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flint import fmpq, fmpq_poly
+
+
+class Reject(Exception):
+    """The certificate is well-formed JSON but does not prove its claim."""
+
+
+_RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
+
+
+def rational(text) -> fmpq:
+    if not isinstance(text, str) or not _RATIONAL.match(text):
+        raise Reject(f"{text!r} is not a rational written as a string like \"-3/4\"")
+    num, _, den = text.partition("/")
+    return fmpq(int(num), int(den) if den else 1)
+
+
+def integer(x, what: str) -> int:
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise Reject(f"{what} must be an integer, got {x!r}")
+    return x
+
+
+def laurent_terms(x, what: str) -> dict[int, fmpq]:
+    """``[[exponent, "coefficient"], ...]`` -> {exponent: coefficient}."""
+    if not isinstance(x, list):
+        raise Reject(f"{what}: a Laurent polynomial is a list of [exponent, \"coefficient\"]")
+    out: dict[int, fmpq] = {}
+    for term in x:
+        if not isinstance(term, list) or len(term) != 2:
+            raise Reject(f"{what}: bad term {term!r}")
+        e = integer(term[0], f"{what}: exponent")
+        out[e] = out.get(e, fmpq(0)) + rational(term[1])
+    return {e: c for e, c in out.items() if c != 0}
+
+
+def shifted_poly(terms: dict[int, fmpq], shift: int) -> fmpq_poly:
+    """``t^shift * sum c_e t^e`` as a polynomial (requires e + shift >= 0)."""
+    if not terms:
+        return fmpq_poly(0)
+    coeffs = [fmpq(0)] * (max(terms) + shift + 1)
+    for e, c in terms.items():
+        coeffs[e + shift] = c
+    return fmpq_poly(coeffs)
+
+
+def coefficient(p: fmpq_poly, k: int) -> fmpq:
+    return p[k] if 0 <= k <= p.degree() else fmpq(0)

@@ -1,0 +1,240 @@
+"""Top level of the independent checker: what each claim needs.
+
+* ``closed``: the proof tree (``layer`` / ``C3`` / ``components`` /
+  ``reduce`` + C1/C2) is re-derived from the support, every hypothesis
+  recomputed.
+* ``not_closed``: the curve respects the support; its product, multiplied out
+  exactly, has no negative powers and tends to the stated limit; the reduction
+  replays to the stated core; the propagation refutation of the limit on the
+  named component replays to a contradiction.
+* ``unknown``: only the reduction replay (no verdict is claimed).
+
+Imports only the standard library and FLINT (never the engine).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flint import fmpq_poly
+
+from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
+                     parse_support, replay)
+from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly
+
+FORMAT = "certify-certificate/1"
+CLAIMS = ("closed", "not_closed", "unknown")
+
+
+class Malformed(Exception):
+    """Not a certificate at all: unreadable, not JSON, wrong top-level shape."""
+
+
+@dataclass
+class Verdict:
+    accepted: bool
+    claim: str
+    message: str          # what was verified, or why it was rejected
+
+
+def _need(cond: bool, msg: str) -> None:
+    if not cond:
+        raise Reject(msg)
+
+
+# ---------------------------------------------------------------------------
+# closed
+# ---------------------------------------------------------------------------
+
+def check_closed(chain: Chain, proof, tally: dict) -> None:
+    _need(isinstance(proof, dict), "proof node must be an object")
+    rule = proof.get("rule")
+    tally[rule] = tally.get(rule, 0) + 1
+    L = chain.depth
+    if rule == "layer":
+        _need(L == 1, f"rule layer needs a single mask, this chain has {L}")
+    elif rule == "C3":
+        s = integer(proof["split"], "C3 split")
+        _need(1 <= s < L, f"C3 split {s} is outside 1..{L - 1}")
+        _need(chain.split_is_disjoint(s), f"C3 at split {s}: twin-class rectangles overlap")
+        check_closed(chain.sub(chain.levels[s:]), proof["left"], tally)
+        check_closed(chain.sub(chain.levels[:s + 1]), proof["right"], tally)
+    elif rule == "components":
+        parts = proof["parts"]
+        _need(isinstance(parts, list), "components: parts must be a list")
+        comps = chain.components()
+        _need([labels(p["nodes"], "components") for p in parts] == comps,
+              "components: the parts are not the connected components of the chain")
+        for comp, part in zip(comps, parts):
+            keep = set(comp)
+            check_closed(chain.sub([[v for v in lev if v in keep] for lev in chain.levels]),
+                         part["proof"], tally)
+    elif rule == "reduce":
+        state = State(chain)
+        comps = replay(state, proof["steps"])
+        check_core(state, proof["core"])
+        rules = proof["components"]
+        _need(isinstance(rules, list) and len(rules) == len(comps),
+              "reduce: one C1/C2 rule is needed per component with a hidden node")
+        for comp, r in zip(comps, rules):
+            closed_by_c1_c2(state, comp, r.get("rule"))
+            tally[r["rule"]] = tally.get(r["rule"], 0) + 1
+    else:
+        raise Reject(f"rule {rule!r} does not prove closedness")
+
+
+# ---------------------------------------------------------------------------
+# not closed
+# ---------------------------------------------------------------------------
+
+def curve_limit(widths, layers, curve) -> list[list]:
+    """Multiply the curve out exactly; return the limit (t -> 0+) matrix."""
+    L = len(layers)
+    _need(isinstance(curve, list) and len(curve) == L, f"curve must list {L} layers")
+    mats, shift = [], 0
+    for l, entries in enumerate(curve, start=1):
+        _need(isinstance(entries, list), f"curve layer {l} must be a list")
+        raw = {}
+        for item in entries:
+            _need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {item!r}")
+            i, j = integer(item[0], "row"), integer(item[1], "column")
+            _need((i, j) in layers[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
+            _need((i, j) not in raw, f"curve layer {l}: entry ({i},{j}) given twice")
+            raw[(i, j)] = laurent_terms(item[2], f"curve layer {l} entry ({i},{j})")
+        k = max([0] + [-e for t in raw.values() for e in t])   # pole order of this layer
+        shift += k
+        mats.append({ij: shifted_poly(t, k) for ij, t in raw.items() if t})
+    # Product W_L ... W_1 = t^(-shift) * (product of the polynomial matrices).
+    prod = mats[0]
+    for m in mats[1:]:
+        nxt: dict = {}
+        for (i, k), a in m.items():
+            for (k2, j), b in prod.items():
+                if k2 == k:
+                    nxt[(i, j)] = nxt.get((i, j), fmpq_poly(0)) + a * b
+        prod = nxt
+    limit = [[coefficient(prod.get((i, j), fmpq_poly(0)), shift) for j in range(widths[0])]
+             for i in range(widths[-1])]
+    for (i, j), p in prod.items():
+        for e in range(min(shift, p.degree() + 1)):
+            _need(p[e] == 0, f"curve: product entry ({i},{j}) has a t^{e - shift} term: no limit")
+    return limit
+
+
+def check_refutation(state: State, comp: list, refutation, target) -> int:
+    _need(isinstance(refutation, dict) and refutation.get("method") == "propagation",
+          "refutation: only method propagation is known")
+    steps = refutation["steps"]
+    _need(isinstance(steps, list), "refutation: steps must be a list")
+    inside = set(comp)
+    zero, nonzero = set(), set()
+    done = False
+    for n, step in enumerate(steps):
+        where = f"refutation step {n}"
+        _need(not done, f"{where}: steps after the contradiction")
+        _need(isinstance(step, dict), f"{where}: not an object")
+        (snk, src), = pair_labels([step["entry"]], where)
+        _need(snk in state.sinks and src in state.sources and snk in inside and src in inside
+              and (snk, src) not in state.dc, f"{where}: {snk},{src} is not an observed entry of the component")
+        a = target(snk, src)
+        live = [m for m in state.paths(src, snk) if not (m & zero)]
+        rule = step.get("rule")
+        if rule == "nonzero":
+            _need(a != 0 and len(live) == 1, f"{where}: nonzero needs a non-zero target and one live monomial")
+            nonzero |= live[0]
+        elif rule == "zero":
+            (var,) = pair_labels([step["var"]], where)
+            _need(a == 0 and len(live) == 1 and var in live[0] and live[0] - {var} <= nonzero,
+                  f"{where}: zero needs target 0 and one live monomial whose other variables are non-zero")
+            done = var in nonzero
+            zero.add(var)
+        elif rule == "contradiction":
+            _need(a != 0 and not live, f"{where}: contradiction needs a non-zero target and no live monomial")
+            done = True
+        else:
+            raise Reject(f"{where}: unknown rule {rule!r}")
+    _need(done, "refutation: the steps do not reach a contradiction")
+    return len(steps)
+
+
+def check_not_closed(widths, layers, chain: Chain, proof) -> str:
+    _need(isinstance(proof, dict), "proof must be an object")
+    L = len(layers)
+    limit = proof["limit"]
+    _need(isinstance(limit, list) and len(limit) == widths[-1]
+          and all(isinstance(r, list) and len(r) == widths[0] for r in limit),
+          f"limit must be a {widths[-1]}x{widths[0]} matrix")
+    stated = [[rational(x) for x in row] for row in limit]
+    computed = curve_limit(widths, layers, proof["curve"])
+    for i, (r1, r2) in enumerate(zip(stated, computed)):
+        for j, (a, b) in enumerate(zip(r1, r2)):
+            _need(a == b, f"limit entry ({i},{j}) is stated as {a} but the curve tends to {b}")
+    red = proof["reduction"]
+    _need(isinstance(red, dict), "reduction must be an object")
+    state = State(chain)
+    comps = replay(state, red["steps"])
+    check_core(state, red["core"])
+    k = integer(proof["component"], "component")
+    _need(0 <= k < len(comps), f"component {k} does not exist")
+
+    def target(a, b):
+        out, inp = (a, b) if a[0] == L else (b, a)
+        _need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
+        return stated[out[1]][inp[1]]
+
+    n = check_refutation(state, comps[k], proof["refutation"], target)
+    return (f"not closed: the curve's products tend to the stated limit, which is refuted by "
+            f"propagation in {n} steps on reduced component {k}")
+
+
+# ---------------------------------------------------------------------------
+# entry points
+# ---------------------------------------------------------------------------
+
+def check_certificate(obj) -> Verdict:
+    if not isinstance(obj, dict):
+        raise Malformed("not a JSON object")
+    missing = [k for k in ("format", "claim", "support_sha256", "support", "proof") if k not in obj]
+    if missing:
+        raise Malformed(f"missing field(s): {', '.join(missing)}")
+    if obj["format"] != FORMAT:
+        raise Malformed(f"unknown format {obj['format']!r} (this checker reads {FORMAT})")
+    claim = obj["claim"]
+    if claim not in CLAIMS:
+        raise Malformed(f"claim must be one of {', '.join(CLAIMS)}")
+    try:
+        widths, layers = parse_support(obj["support"])
+        _need(fingerprint(widths, layers) == obj["support_sha256"],
+              "the support does not match its SHA-256 fingerprint")
+        chain = Chain.of_support(widths, layers)
+        proof = obj["proof"]
+        if claim == "closed":
+            tally: dict = {}
+            check_closed(chain, proof, tally)
+            rules = ", ".join(f"{r} x{n}" for r, n in sorted(tally.items()))
+            return Verdict(True, claim, f"closed: proof tree re-derived ({rules})")
+        if claim == "not_closed":
+            _need(proof.get("rule") == "W1", f"rule {proof.get('rule')!r} does not prove non-closedness")
+            return Verdict(True, claim, check_not_closed(widths, layers, chain, proof))
+        _need(isinstance(proof, dict) and proof.get("rule") == "reduce" and "components" not in proof,
+              "an unknown claim carries only a reduction")
+        state = State(chain)
+        replay(state, proof["steps"])
+        check_core(state, proof["core"])
+        return Verdict(True, claim, "no verdict claimed; the reduction to the stated core replays")
+    except Reject as e:
+        return Verdict(False, claim, str(e))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as e:
+        return Verdict(False, claim, f"malformed proof ({type(e).__name__}: {e})")
+
+
+def check_file(path: str) -> Verdict:
+    try:
+        with open(path, "r", encoding="utf-8") as fh:
+            obj = json.load(fh)
+    except OSError as e:
+        raise Malformed(f"cannot read ({e.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise Malformed(f"not valid JSON ({e})") from None
+    return check_certificate(obj)

@@ -1,0 +1,290 @@
+"""The ``certify`` command.
+
+Exit status: 0 decided / all certificates accepted, 1 a certificate rejected
+or an internal error, 2 bad input, 3 unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import textwrap
+import time
+
+from . import __version__
+from .errors import InputError
+
+EXIT_OK, EXIT_REJECTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+
+SUPPORT_HELP = ("a support file (.json {\"layers\": [mask, ...]} or .npz, masks in PyTorch "
+                "(out, in) layout, input side first) or a pattern such as lu:4, dense:4,6,3, "
+                "butterfly:64, monarch:16:4, blockdiag:12:3:3, random:6,10,1:0.4:7")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse prints usage by default)
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+class _Progress:
+    """Stage messages on stderr, only once a run has taken over a second."""
+
+    def __init__(self, quiet: bool):
+        self.start, self.quiet = time.monotonic(), quiet
+
+    def __call__(self, stage: str) -> None:
+        elapsed = time.monotonic() - self.start
+        if not self.quiet and elapsed > 1.0:
+            print(f"certify: {stage} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _write(path: str, text: str) -> None:
+    from .certificate import write_atomic
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write {path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise InputError(f"cannot write {path}: it is a folder")
+    try:
+        write_atomic(path, text)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
+
+
+def _matrix_lines(rows, indent: str = "  ") -> list[str]:
+    cells = [[str(x) for x in r] for r in rows]
+    width = max((len(c) for r in cells for c in r), default=1)
+    return [indent + "[" + " ".join(c.rjust(width) for c in r) + "]" for r in cells]
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=96, subsequent_indent="  ")
+
+
+# ---------------------------------------------------------------------------
+# decide
+# ---------------------------------------------------------------------------
+
+def cmd_decide(args) -> int:
+    from .certificate import dumps
+    from .engine import decide
+    from .support import load_support
+
+    progress = _Progress(args.json)
+    support = load_support(args.support)
+    progress("support loaded; deciding")
+    d = decide(support, progress=progress)
+    path = None
+    if args.output and d.certificate is not None:
+        progress("writing the certificate")
+        _write(args.output, dumps(d.certificate))
+        path = args.output
+    if args.json:
+        print(json.dumps({
+            "support": args.support,
+            "support_sha256": support.fingerprint(),
+            "widths": list(support.widths),
+            "verdict": d.verdict,
+            "rules": d.rules,
+            "explanation": d.explanation,
+            "certificate": path,
+            "checked": d.certificate is not None and d.internal_error is None,
+            "limit": [[str(x) for x in r] for r in d.limit] if d.limit is not None else None,
+            "core": d.core,
+        }, indent=1))
+    else:
+        print(f"{args.support}: {support.describe()}")
+        print(f"verdict: {d.verdict.replace('_', ' ')}")
+        print(_wrap(d.explanation))
+        if d.limit is not None:
+            print("limit matrix A (rows = outputs, columns = inputs):")
+            print("\n".join(_matrix_lines(d.limit)))
+        if d.internal_error is None and d.certificate is not None:
+            what = "certificate" if d.decided else "reduction report (no verdict)"
+            where = f"written to {path}" if path else "not saved (use -o FILE)"
+            print(f"{what}: {where}; replayed and accepted by the independent checker")
+    if d.internal_error is not None:
+        return EXIT_REJECTED
+    return EXIT_OK if d.decided else EXIT_UNKNOWN
+
+
+# ---------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    from .checker import main as checker_main
+    return checker_main(args.certificates)
+
+
+# ---------------------------------------------------------------------------
+# pattern
+# ---------------------------------------------------------------------------
+
+def cmd_pattern(args) -> int:
+    from .patterns import build_pattern
+    support = build_pattern(args.spec)
+    form = args.form
+    if form == "auto":
+        form = "rows" if sum(m.size for m in support.masks) <= 10_000 else "sparse"
+    obj = support.to_json_obj(form)
+    if form == "rows":
+        text = "{\"layers\": [\n" + ",\n".join(
+            "  [\n" + ",\n".join("    " + json.dumps(r) for r in layer) + "\n  ]"
+            for layer in obj["layers"]) + "\n]}\n"
+    else:
+        text = json.dumps(obj, separators=(",", ":")) + "\n"
+    if args.output:
+        _write(args.output, text)
+        print(f"{args.spec}: {support.describe()}; written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------
+
+def cmd_demo(args) -> int:
+    from .certificate import dumps
+    from .checker import check_file
+    from .engine import decide
+    from .patterns import lu
+
+    n = 4
+    support = lu(n)
+    print(f"certify demo: is the set of products L U with the {n}x{n} LU support closed?")
+    print("W1 (input side, upper triangular)   W2 (output side, lower triangular)")
+    w1 = _matrix_lines(support.mask(1).astype(int))
+    w2 = _matrix_lines(support.mask(2).astype(int))
+    for a, b in zip(w1, w2):
+        print(f"{a:36s}{b}")
+    d = decide(support)
+    print(f"\nverdict: {d.verdict.replace('_', ' ')}")
+    print(_wrap(d.explanation))
+    curve = d.certificate["proof"]["curve"]
+    print("\nwitness curve (non-zero weights; t -> 0+):")
+    for l, entries in enumerate(curve, start=1):
+        terms = ", ".join(f"W{l}[{i},{j}] = {_laurent_text(x)}" for i, j, x in entries)
+        print(_wrap(f"  {terms}"))
+    print("limit matrix A = lim W2(t) W1(t):")
+    print("\n".join(_matrix_lines(d.limit)))
+    w = d.certificate["proof"]["witness"]
+    (i1, i2), (j1, j2), h = [int(x.split(":")[1]) for x in w["rows"]], \
+        [int(x.split(":")[1]) for x in w["cols"]], int(w["node"].split(":")[1])
+    print(_wrap(f"A = W2 W1 is impossible: A[{i1},{j1}] = W2[{i1},{h}] W1[{h},{j1}] = 1 forces "
+                f"W1[{h},{j1}] != 0; then A[{i2},{j1}] = W2[{i2},{h}] W1[{h},{j1}] = 0 forces "
+                f"W2[{i2},{h}] = 0; so A[{i2},{j2}] = W2[{i2},{h}] W1[{h},{j2}] = 0, not 1 "
+                "(each of these entries of an LU product has a single term)."))
+    folder = tempfile.mkdtemp(prefix="certify-demo-")
+    path = os.path.join(folder, f"lu_{n}.json")
+    text = dumps(d.certificate)
+    _write(path, text)
+    print(f"\ncertificate: {path} ({len(text.encode())} bytes)")
+    v = check_file(path)
+    print(f"independent checker: {'accepted' if v.accepted else 'REJECTED'} ({v.message})")
+    print("\nNext: certify decide SUPPORT -o cert.json ; certify check cert.json ; certify --help")
+    return EXIT_OK if v.accepted and d.verdict == "not_closed" else EXIT_REJECTED
+
+
+def _laurent_text(terms) -> str:
+    parts = []
+    for e, c in terms:
+        mono = "" if e == 0 else ("t" if e == 1 else f"t^{e}")
+        if not mono:
+            parts.append(c)
+        elif c in ("1", "-1"):
+            parts.append(("-" if c == "-1" else "") + mono)
+        else:
+            parts.append(f"{c}*{mono}")
+    return " + ".join(parts) or "0"
+
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="certify", formatter_class=argparse.RawDescriptionHelpFormatter,
+                description="Decide whether the set of products W_L...W_1 with a given sparsity "
+                            "support is closed,\nwith certificates an independent checker replays "
+                            "exactly.",
+                epilog="examples:\n  certify demo\n  certify decide lu:4 -o lu4.json\n"
+                       "  certify check lu4.json\n  certify pattern butterfly:16 -o bf16.json\n"
+                       "  certify decide bf16.json --json\n\n"
+                       "exit status: 0 decided / accepted, 1 rejected or internal error, "
+                       "2 bad input, 3 unknown")
+    p.add_argument("--version", action="version", version=f"certify {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    d = sub.add_parser("decide", help="closed / not closed / unknown, with a certificate",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Decide closedness of the product set of SUPPORT. Every verdict "
+                                   "is replayed by the\nindependent checker before it is printed.",
+                       epilog="examples:\n  certify decide lu:4 -o lu4.json\n"
+                              "  certify decide mask.npz --json\n\n"
+                              "exit status: 0 closed or not closed, 3 unknown, 2 bad input, "
+                              "1 internal error")
+    d.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
+    d.add_argument("-o", "--output", metavar="CERT", help="write the certificate (JSON) here")
+    d.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    d.set_defaults(func=cmd_decide)
+
+    c = sub.add_parser("check", help="replay certificates with the independent checker",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="example:\n  certify check proofs/*.json\n\n"
+                              "exit status: 0 all accepted, 1 some rejected, 2 some file "
+                              "unreadable or not a certificate")
+    c.add_argument("certificates", metavar="CERT", nargs="+")
+    c.set_defaults(func=cmd_check)
+
+    pt = sub.add_parser("pattern", help="write a catalogue pattern as a JSON support",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        epilog="patterns:\n" + _catalogue() + "\n\nexample:\n"
+                               "  certify pattern monarch:16:4 -o monarch.json")
+    pt.add_argument("spec", metavar="SPEC")
+    pt.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    pt.add_argument("--form", choices=("auto", "rows", "sparse"), default="auto",
+                    help="rows of 0/1 or {shape, nonzeros}; auto: rows up to 10,000 entries")
+    pt.set_defaults(func=cmd_pattern)
+
+    dm = sub.add_parser("demo", help="the LU example end to end, in seconds")
+    dm.set_defaults(func=cmd_demo)
+    return p
+
+
+def _catalogue() -> str:
+    from .patterns import catalogue_help
+    return catalogue_help()
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return EXIT_INPUT
+        return args.func(args)
+    except InputError as e:
+        print(f"certify: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("certify: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # never a traceback for users; CERTIFY_DEBUG=1 shows it
+        if os.environ.get("CERTIFY_DEBUG"):
+            raise
+        print(f"certify: internal error: {type(e).__name__}: {e} (please report; "
+              "CERTIFY_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_REJECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""``decide``: closed / not closed / unknown for the linear product set
+``L_I`` of a support, with a certificate the independent checker accepts.
+
+Order of work: reduce the whole chain (R1-R6); a W1 witness in a reduced
+component settles "not closed"; otherwise look for a closedness proof (C1/C2
+after reductions, C3 splits, components); otherwise "unknown" with the
+reduced core.  Every certificate is replayed by ``certify.checker`` before
+a verdict is reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import certificate as cert
+from .chains import Chain
+from .reductions import Reduction, State, reduce
+from .rules import ClosedProver, closed_component_rule
+from .support import Support
+from .witnesses import Witness, find_witness
+
+
+@dataclass
+class Decision:
+    verdict: str                       # "closed" | "not_closed" | "unknown"
+    rules: list[str]
+    explanation: str
+    certificate: dict | None = None    # JSON-ready; None only for "unknown"
+    limit: list | None = None          # the witness limit, for "not_closed"
+    core: dict | None = None           # the reduced core, for "unknown"
+    internal_error: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict in ("closed", "not_closed")
+
+
+def _entry(a, b, L: int) -> str:
+    out, inp = (a, b) if a[0] == L else (b, a)
+    return f"({out[1]},{inp[1]})"
+
+
+def _rules_in(proof: dict) -> list[str]:
+    """Rule names used in a proof tree, in first-use order."""
+    names: list[str] = []
+
+    def walk(p):
+        if isinstance(p, dict):
+            if "rule" in p and isinstance(p["rule"], str) and p["rule"] not in names:
+                names.append(p["rule"])
+            for v in p.values():
+                walk(v)
+        elif isinstance(p, list):
+            for v in p:
+                walk(v)
+
+    walk(proof)
+    return [n for n in names if n not in ("nonzero", "zero", "contradiction")]
+
+
+def _step_counts(steps: list[dict]) -> str:
+    c = Counter(s["rule"] for s in steps if s["rule"] != "R6")
+    if not c:
+        return "no reduction applies"
+    return ", ".join(f"{r} x{n}" for r, n in sorted(c.items()))
+
+
+def _explain_closed(proof: dict) -> str:
+    c = Counter()
+
+    def walk(p):
+        c[p["rule"]] += 1
+        if p["rule"] == "C3":
+            walk(p["left"])
+            walk(p["right"])
+        elif p["rule"] == "components":
+            for part in p["parts"]:
+                walk(part["proof"])
+        elif p["rule"] == "reduce":
+            for comp in p["components"]:
+                c[comp["rule"]] += 1
+
+    walk(proof)
+    rule = proof["rule"]
+    if rule == "layer":
+        head = "a single mask: its product set is a coordinate subspace (C0)"
+    elif rule == "C3":
+        head = (f"rule C3 splits the chain after layer {proof['split']}: the twin classes of that layer "
+                "have pairwise disjoint rectangles and both sides have closed product sets")
+    elif rule == "components":
+        head = f"the chain splits into {len(proof['parts'])} connected components (R6), each closed"
+    else:
+        n = len(proof["components"])
+        head = (f"exact reductions ({_step_counts(proof['steps'])}) leave {n} component(s) with hidden "
+                "nodes, each a sum of rank-one terms on disjoint observed patterns whose blocks are "
+                "complete (C1/C2)" if n else
+                f"exact reductions ({_step_counts(proof['steps'])}) leave no hidden node (C0)")
+    tree = ", ".join(f"{r} x{n}" for r, n in sorted(c.items()))
+    return f"closed: {head}. Proof tree: {tree}."
+
+
+def _explain_witness(w: Witness, reduction: Reduction, L: int) -> str:
+    d = w.detail
+    cancel = (f"also covered by hidden node {cert.node(d.cancel)}" if d.cancel is not None
+              else "a free entry")
+    e = lambda a, b: _entry(a, b, L)   # noqa: E731
+    return (f"not closed: rule W1 (exclusive P4) at hidden node {cert.node(d.node)} after exact "
+            f"reductions ({_step_counts(reduction.steps)}): entries {e(d.i1, d.j1)}, {e(d.i2, d.j1)}, "
+            f"{e(d.i2, d.j2)} of its rectangle are covered by it alone, and {e(d.i1, d.j2)} is {cancel}. "
+            f"Along the curve in the certificate the products tend to the limit A below as t -> 0+, "
+            f"and A is not a product with this support (propagation refutation, "
+            f"{len(w.refutation)} steps).")
+
+
+def _describe_component(state: State, comp) -> str:
+    hidden = [v for v in comp if state.is_hidden(v)]
+    outs = [v for v in comp if v in state.sinks]
+    ins = [v for v in comp if v in state.sources]
+    kind = "two-factor, overlapping observed patterns and no exclusive P4" if state.two_factor(comp) \
+        else "deep (hidden-to-hidden edges)"
+    return f"{len(hidden)} hidden node(s) on {len(outs)} output(s) x {len(ins)} input(s), {kind}"
+
+
+def _quiet(stage: str) -> None:
+    pass
+
+
+def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Decision:
+    chain = Chain.from_support(support)
+    original = State.from_chain(chain)
+    progress("reducing (R1-R6)")
+    reduction = reduce(original) if support.depth > 1 else None
+
+    if reduction is not None:
+        progress("looking for a W1 witness")
+        witness = find_witness(support, original, reduction)
+        if witness is not None:
+            proof = {
+                "rule": "W1",
+                "reduction": {"steps": reduction.steps, "core": reduction.final.core()},
+                "component": witness.component,
+                "witness": {"node": witness.detail.node,
+                            "rows": [witness.detail.i1, witness.detail.i2],
+                            "cols": [witness.detail.j1, witness.detail.j2],
+                            "cancel": witness.detail.cancel if witness.detail.cancel else "dont_care"},
+                "curve": cert.curve(witness.layers),
+                "limit": cert.matrix(witness.limit),
+                "refutation": {"method": "propagation", "steps": witness.refutation},
+            }
+            c = cert.build(support, "not_closed", proof)
+            return _finish(Decision("not_closed", _rules_in(proof),
+                                    _explain_witness(witness, reduction, support.depth), c,
+                                    limit=witness.limit), self_check, progress)
+
+    progress("looking for a closedness proof (C3, components, C1/C2)")
+    proof = ClosedProver(reduction, chain).prove(chain)
+    if proof is not None:
+        c = cert.build(support, "closed", proof)
+        return _finish(Decision("closed", _rules_in(proof), _explain_closed(proof), c), self_check,
+                       progress)
+
+    state = reduction.final
+    open_parts = [f"component {k}: {_describe_component(state, comp)}"
+                  for k, comp in enumerate(reduction.components)
+                  if closed_component_rule(state, comp) is None]
+    text = (f"unknown: no rule of this version decides it. Exact reductions "
+            f"({_step_counts(reduction.steps)}) leave {len(reduction.components)} component(s); "
+            f"undecided: " + "; ".join(open_parts) + ".")
+    report = cert.build(support, "unknown", {"rule": "reduce", "steps": reduction.steps,
+                                              "core": state.core()})
+    return _finish(Decision("unknown", _rules_in({"steps": reduction.steps}), text, report,
+                            core=report["proof"]["core"]), self_check, progress)
+
+
+def _finish(d: Decision, self_check: bool, progress) -> Decision:
+    """Replay the certificate with the independent checker before reporting."""
+    if not self_check or d.certificate is None:
+        return d
+    progress("replaying the certificate with the independent checker")
+    import json
+    from .checker import check_certificate
+    verdict = check_certificate(json.loads(cert.dumps(d.certificate)))
+    if verdict.accepted:
+        return d
+    return Decision("unknown", d.rules,
+                    f"unknown: the engine found a {d.verdict.replace('_', ' ')} proof but the "
+                    f"independent checker rejected its certificate ({verdict.reason}). "
+                    "This is a bug in certify; please report it with the support.",
+                    None, internal_error=verdict.reason)

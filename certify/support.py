@@ -1,0 +1,272 @@
+"""Support model: a chain of 0/1 masks and its layered-graph views.
+
+A support chain ``I = (I_1, ..., I_L)`` is stored as boolean masks of shape
+``(N_l, N_{l-1})``, the shape of a PyTorch ``nn.Linear.weight``, listed from
+the input side to the output side.  Graph nodes are ``(l, i)`` with ``l = 0``
+the inputs and ``l = L`` the outputs; an edge ``(l-1, j) -> (l, i)`` exists
+when ``I_l[i, j] = 1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Sequence
+
+import networkx as nx
+import numpy as np
+
+from .errors import InputError
+
+# Refuse supports whose dense masks would not fit comfortably in memory.
+MAX_TOTAL_ENTRIES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Support:
+    """An immutable support chain (masks from input side to output side)."""
+
+    masks: tuple[np.ndarray, ...]
+
+    def __post_init__(self) -> None:
+        for m in self.masks:
+            m.setflags(write=False)
+
+    # -- shape -----------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        return len(self.masks)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return (self.masks[0].shape[1],) + tuple(m.shape[0] for m in self.masks)
+
+    def mask(self, layer: int) -> np.ndarray:
+        """The mask of layer ``layer`` (1-based, as in ``W_layer``)."""
+        return self.masks[layer - 1]
+
+    def layer_pairs(self, layer: int) -> list[tuple[int, int]]:
+        """Sorted nonzero positions ``(i, j)`` of ``I_layer``."""
+        rows, cols = np.nonzero(self.mask(layer))
+        return list(zip(rows.tolist(), cols.tolist()))
+
+    # -- graph views -----------------------------------------------------
+    def layer_graph(self, layer: int) -> nx.Graph:
+        """``I_layer`` as a bipartite graph between layers ``layer-1`` and ``layer``."""
+        g = nx.Graph()
+        g.add_nodes_from(((layer - 1, j) for j in range(self.widths[layer - 1])), bipartite=0)
+        g.add_nodes_from(((layer, i) for i in range(self.widths[layer])), bipartite=1)
+        g.add_edges_from(((layer - 1, j), (layer, i)) for i, j in self.layer_pairs(layer))
+        return g
+
+    def dag(self) -> nx.DiGraph:
+        """The whole chain as a layered DAG on nodes ``(l, i)``."""
+        g = nx.DiGraph()
+        for l, n in enumerate(self.widths):
+            g.add_nodes_from(((l, i) for i in range(n)), layer=l)
+        for l in range(1, self.depth + 1):
+            g.add_edges_from(((l - 1, j), (l, i)) for i, j in self.layer_pairs(l))
+        return g
+
+    def transpose(self) -> "Support":
+        """The support of the transposed product ``W_1^T ... W_L^T``."""
+        return Support(tuple(np.ascontiguousarray(m.T) for m in reversed(self.masks)))
+
+    # -- serialisation ---------------------------------------------------
+    def to_json_obj(self, form: str = "sparse") -> dict:
+        """JSON form: ``form='rows'`` (lists of 0/1 rows) or ``'sparse'``."""
+        if form == "rows":
+            return {"layers": [m.astype(np.int8).tolist() for m in self.masks]}
+        layers = []
+        for l, m in enumerate(self.masks, start=1):
+            layers.append({"shape": list(m.shape), "nonzeros": [list(p) for p in self.layer_pairs(l)]})
+        return {"layers": layers}
+
+    def canonical_json(self) -> str:
+        """The canonical serialisation that fingerprints are taken of."""
+        return json.dumps(self.to_json_obj("sparse"), sort_keys=True, separators=(",", ":"))
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def describe(self) -> str:
+        return "widths " + "-".join(str(w) for w in self.widths) + f", {self.depth} layer(s), " + \
+            f"{sum(int(m.sum()) for m in self.masks)} nonzeros"
+
+
+# ---------------------------------------------------------------------------
+# Construction and validation
+# ---------------------------------------------------------------------------
+
+def _mask_from_rows(rows, layer: int) -> np.ndarray:
+    if not isinstance(rows, (list, tuple)) or not rows:
+        raise InputError(f"layer {layer}: a mask must be a non-empty list of rows")
+    width = None
+    out = []
+    for r, row in enumerate(rows):
+        if not isinstance(row, (list, tuple)):
+            raise InputError(f"layer {layer}, row {r}: expected a list of 0/1 entries")
+        if width is None:
+            width = len(row)
+            if width == 0:
+                raise InputError(f"layer {layer}, row {r}: rows must not be empty")
+        elif len(row) != width:
+            raise InputError(
+                f"layer {layer}: ragged rows (row 0 has {width} entries, row {r} has {len(row)})")
+        vals = []
+        for c, v in enumerate(row):
+            vals.append(_bit(v, f"layer {layer}, entry ({r}, {c})"))
+        out.append(vals)
+    return np.array(out, dtype=bool)
+
+
+def _bit(v, where: str) -> bool:
+    # Accept 0/1 written as ints, bools or floats 0.0/1.0; nothing else.
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and v in (0, 1):
+        return bool(v)
+    raise InputError(f"{where} is {v!r}; mask entries must be 0 or 1")
+
+
+def _mask_from_sparse(obj: dict, layer: int) -> np.ndarray:
+    unknown = set(obj) - {"shape", "nonzeros"}
+    if unknown or "shape" not in obj or "nonzeros" not in obj:
+        raise InputError(f'layer {layer}: a sparse mask needs exactly the keys "shape" and "nonzeros"')
+    shape = obj["shape"]
+    if (not isinstance(shape, list) or len(shape) != 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in shape)):
+        raise InputError(f"layer {layer}: shape must be [out, in] with two integers")
+    n_out, n_in = shape
+    if n_out < 1 or n_in < 1:
+        raise InputError(f"layer {layer}: shape {shape} has an empty side")
+    _check_size(n_out * n_in, f"layer {layer}")
+    nz = obj["nonzeros"]
+    if not isinstance(nz, list):
+        raise InputError(f"layer {layer}: nonzeros must be a list of [i, j] pairs")
+    m = np.zeros((n_out, n_in), dtype=bool)
+    for p in nz:
+        if (not isinstance(p, list) or len(p) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in p)):
+            raise InputError(f"layer {layer}: nonzero {p!r} is not an [i, j] pair of integers")
+        i, j = p
+        if not (0 <= i < n_out and 0 <= j < n_in):
+            raise InputError(
+                f"layer {layer}: nonzero [{i}, {j}] is out of range for shape [{n_out}, {n_in}]")
+        m[i, j] = True
+    return m
+
+
+def _mask_from_array(a, layer: int) -> np.ndarray:
+    try:
+        arr = np.asarray(a)
+    except ValueError:
+        raise InputError(f"layer {layer}: ragged rows") from None
+    if arr.dtype == object:
+        raise InputError(f"layer {layer}: ragged rows or non-numeric entries")
+    if arr.ndim != 2:
+        raise InputError(f"layer {layer}: a mask must be 2-dimensional (out, in), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InputError(f"layer {layer}: shape {list(arr.shape)} has an empty side")
+    if arr.dtype == bool:
+        return arr.astype(bool, copy=True)
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise InputError(f"layer {layer}: entries of type {arr.dtype} are not 0/1")
+    bad = ~((arr == 0) | (arr == 1))
+    if bad.any():
+        r, c = np.argwhere(bad)[0].tolist()
+        raise InputError(f"layer {layer}, entry ({r}, {c}) is {arr[r, c]!r}; mask entries must be 0 or 1")
+    return arr.astype(bool)
+
+
+def _check_size(n: int, where: str) -> None:
+    if n > MAX_TOTAL_ENTRIES:
+        raise InputError(f"{where}: {n} mask entries is more than this tool handles ({MAX_TOTAL_ENTRIES})")
+
+
+def from_masks(masks: Sequence) -> Support:
+    """Build a support from masks given as nested lists, numpy arrays or sparse dicts."""
+    if isinstance(masks, (str, bytes)) or not isinstance(masks, Sequence) or len(masks) == 0:
+        raise InputError("the support is empty: give at least one mask")
+    out = []
+    total = 0
+    for layer, m in enumerate(masks, start=1):
+        if isinstance(m, dict):
+            arr = _mask_from_sparse(m, layer)
+        elif isinstance(m, np.ndarray):
+            arr = _mask_from_array(m, layer)
+        else:
+            arr = _mask_from_rows(m, layer)
+        total += arr.size
+        _check_size(total, "support")
+        out.append(arr)
+    for l in range(1, len(out)):
+        prev_out, this_in = out[l - 1].shape[0], out[l].shape[1]
+        if prev_out != this_in:
+            raise InputError(
+                f"layers {l} and {l + 1} do not chain: layer {l} has shape {list(out[l - 1].shape)} "
+                f"({prev_out} outputs) but layer {l + 1} has shape {list(out[l].shape)} ({this_in} inputs)")
+    return Support(tuple(out))
+
+
+def from_json_obj(obj) -> Support:
+    if not isinstance(obj, dict) or "layers" not in obj:
+        raise InputError('expected a JSON object {"layers": [mask, ...]}')
+    layers = obj["layers"]
+    if not isinstance(layers, list):
+        raise InputError('"layers" must be a list of masks')
+    return from_masks(layers)
+
+
+def load_file(path: str) -> Support:
+    """Load a support from ``.json`` or ``.npz``; every failure is an InputError."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, not a support file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        if head.startswith(b"PK"):  # .npz is a zip archive
+            return _load_npz(path)
+        with open(path, "r", encoding="utf-8") as fh:
+            obj = json.load(fh)
+    except InputError as e:
+        raise InputError(f"{path}: {e}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        return from_json_obj(obj)
+    except InputError as e:
+        raise InputError(f"{path}: {e}") from None
+
+
+def _load_npz(path: str) -> Support:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            names = list(data.files)
+            if not names:
+                raise InputError("the .npz file holds no arrays")
+            arrays = [data[name] for name in names]
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise InputError(f"not a readable .npz archive ({e})") from None
+    return from_masks(arrays)
+
+
+def load_support(spec: str) -> Support:
+    """Resolve a command-line SUPPORT: an existing file, else a catalogue pattern."""
+    if os.path.exists(spec):
+        return load_file(spec)
+    from .patterns import build_pattern, is_pattern_spec
+    if is_pattern_spec(spec) or (":" in spec and not spec.lower().endswith((".json", ".npz"))):
+        return build_pattern(spec)
+    raise InputError(f"{spec}: no such file, and not a pattern (try e.g. lu:4 or dense:4,6,3; "
+                     "see 'certify pattern --help')")

@@ -1,0 +1,162 @@
+"""Non-closedness witnesses (docs/theory.md §4): the W1 curve on a reduced
+two-factor component, lifted to the original weights, multiplied out, and its
+limit refuted.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from flint import fmpq
+
+from .chains import Node
+from .laurent import ONE, ZERO, Laurent
+from .reductions import Edge, Reduction, State, lift
+from .refutations import w1_refutation
+from .support import Support
+
+
+@dataclass
+class W1:
+    node: Node
+    i1: Node
+    j1: Node
+    i2: Node
+    j2: Node
+    cancel: Node | None       # another node covering (i1, j2), or None when it is in D
+
+
+def _cover(state: State, comp: list[Node]) -> dict[tuple[Node, Node], list[Node]]:
+    g = state.graph
+    cover: dict[tuple[Node, Node], list[Node]] = {}
+    for h in comp:
+        if state.is_hidden(h):
+            for q in g.successors(h):
+                for p in g.predecessors(h):
+                    cover.setdefault((q, p), []).append(h)
+    return cover
+
+
+def find_w1(state: State, comp: list[Node]) -> W1 | None:
+    """An exclusive P4: rows i1, i2, columns j1, j2 of a hidden node's
+    rectangle with (i1,j1), (i2,j1), (i2,j2) covered by it alone and observed,
+    (i1,j2) not.  Exists iff some node's exclusive-entry graph has a component
+    that is not complete bipartite."""
+    if not state.two_factor(comp):
+        return None
+    g = state.graph
+    cover = _cover(state, comp)
+    for h in comp:
+        if not state.is_hidden(h):
+            continue
+        excl = {(q, p) for q in g.successors(h) for p in g.predecessors(h)
+                if (q, p) not in state.dont_care and cover[(q, p)] == [h]}
+        rows_of: dict[Node, list[Node]] = {}
+        cols_of: dict[Node, list[Node]] = {}
+        for q, p in sorted(excl):
+            cols_of.setdefault(q, []).append(p)
+            rows_of.setdefault(p, []).append(q)
+        for i in sorted(cols_of):
+            # Breadth-first from row i: a column at distance 3 that is not a
+            # neighbour of i closes an induced path i - j1 - i2 - j2.
+            dist = {("r", i): 0}
+            parent: dict = {}
+            queue = deque([("r", i)])
+            while queue:
+                x = queue.popleft()
+                if dist[x] == 3:
+                    j2 = x[1]
+                    i2 = parent[x][1]
+                    j1 = parent[parent[x]][1]
+                    others = [k for k in cover[(i, j2)] if k != h]
+                    cancel = None if (i, j2) in state.dont_care else min(others)
+                    return W1(h, i, j1, i2, j2, cancel)
+                nbrs = [("c", p) for p in cols_of.get(x[1], [])] if x[0] == "r" else \
+                    [("r", q) for q in rows_of.get(x[1], [])]
+                for y in nbrs:
+                    if y not in dist:
+                        dist[y] = dist[x] + 1
+                        parent[y] = x
+                        queue.append(y)
+    return None
+
+
+def w1_curve(w: W1) -> dict[Edge, Laurent]:
+    """u_{i1}=1, v_{j1}=1, u_{i2}=t, v_{j2}=1/t; the cancelling node (if any)
+    puts -1/t at (i1, j2).  Limit: 1 at (i1,j1) and (i2,j2), 0 elsewhere."""
+    t, inv = Laurent.monomial(1, 1), Laurent.monomial(1, -1)
+    curve = {(w.j1, w.node): ONE, (w.node, w.i1): ONE, (w.node, w.i2): t, (w.j2, w.node): inv}
+    if w.cancel is not None:
+        curve[(w.j2, w.cancel)] = -inv
+        curve[(w.cancel, w.i1)] = ONE
+    return curve
+
+
+# ---------------------------------------------------------------------------
+# Curves in the original weights
+# ---------------------------------------------------------------------------
+
+SparseMatrix = dict[tuple[int, int], Laurent]
+
+
+def layer_matrices(support: Support, weights: dict[Edge, Laurent]) -> list[SparseMatrix]:
+    mats: list[SparseMatrix] = [{} for _ in range(support.depth)]
+    for ((l0, j), (l1, i)), x in weights.items():
+        assert l1 == l0 + 1 and support.mask(l1)[i, j], "lifted weight off the support"
+        if not x.is_zero():
+            mats[l1 - 1][(i, j)] = x
+    return mats
+
+
+def multiply(mats: list[SparseMatrix]) -> SparseMatrix:
+    """``W_L ⋯ W_1`` for sparse matrices listed input side first."""
+    prod = mats[0]
+    for m in mats[1:]:
+        by_row: dict[int, list[tuple[int, Laurent]]] = {}
+        for (k, j), x in prod.items():
+            by_row.setdefault(k, []).append((j, x))
+        out: SparseMatrix = {}
+        for (i, k), y in m.items():
+            for j, x in by_row.get(k, []):
+                out[(i, j)] = out.get((i, j), ZERO) + y * x
+        prod = {e: x for e, x in out.items() if not x.is_zero()}
+    return prod
+
+
+def limit_of(prod: SparseMatrix, shape: tuple[int, int]) -> list[list[fmpq]] | None:
+    """The limit at t -> 0+ (constant terms), or None if a pole survives."""
+    A = [[fmpq(0)] * shape[1] for _ in range(shape[0])]
+    for (i, j), x in prod.items():
+        v = x.valuation()
+        if v is not None and v < 0:
+            return None
+        A[i][j] = x.coefficient(0)
+    return A
+
+
+@dataclass
+class Witness:
+    rule: str
+    component: int
+    detail: W1
+    layers: list[SparseMatrix]      # W_l(t) in original coordinates
+    limit: list[list[fmpq]]
+    refutation: list[dict]
+
+
+def find_witness(support: Support, original: State, reduction: Reduction) -> Witness | None:
+    """A W1 witness in some reduced component, with its refutation."""
+    state = reduction.final
+    for index, comp in enumerate(reduction.components):
+        w = find_w1(state, comp)
+        if w is None:
+            continue
+        weights = lift(original, reduction.steps, w1_curve(w))
+        layers = layer_matrices(support, weights)
+        A = limit_of(multiply(layers), (support.widths[-1], support.widths[0]))
+        # The lift cancels every pole (docs/theory.md §2, lifting); the
+        # checker verifies this independently.
+        assert A is not None, "lifted W1 curve keeps a pole"
+        return Witness("W1", index, w, layers, A, w1_refutation(w.node, w.i1, w.j1, w.i2, w.j2))
+    return None

@@ -1,0 +1,48 @@
+"""Regenerate the shipped certificates in proofs/ (replayed by .ci/run).
+
+usage: python scripts/make_proofs.py [--check]
+  --check  compare with the files in proofs/ instead of writing (exit 1 on a difference)
+"""
+
+import pathlib
+import sys
+
+from certify import certificate
+from certify.engine import decide
+from certify.patterns import build_pattern
+
+SPECS = ([f"lu:{n}" for n in range(2, 9)] + ["ul:4", "dense:4,6,3,5"]
+         + [f"butterfly:{2 ** k}" for k in range(3, 9)] + ["monarch:16:4", "blockdiag:12:3:3"])
+
+PROOFS = pathlib.Path(__file__).resolve().parent.parent / "proofs"
+
+
+def file_name(spec: str) -> str:
+    return spec.replace(":", "_").replace(",", "-") + ".json"
+
+
+def render(spec: str) -> str:
+    d = decide(build_pattern(spec))
+    if not d.decided or d.internal_error:
+        raise SystemExit(f"{spec}: expected a decided verdict, got {d.verdict}")
+    return certificate.dumps(d.certificate)
+
+
+def main(argv) -> int:
+    check = "--check" in argv
+    status = 0
+    for spec in SPECS:
+        path = PROOFS / file_name(spec)
+        text = render(spec)
+        if check:
+            if not path.exists() or path.read_text() != text:
+                print(f"{path.name}: differs from a fresh run")
+                status = 1
+        else:
+            certificate.write_atomic(str(path), text)
+            print(f"{path.name}: written")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,149 @@
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "certify", *args], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+def run_checker(*args):
+    return subprocess.run([sys.executable, "-m", "certify.checker", *args], capture_output=True,
+                          text=True)
+
+
+def test_console_script_is_installed():
+    assert (pathlib.Path(sys.executable).parent / "certify").exists()
+
+
+def test_decide_not_closed_writes_a_certificate_the_checker_accepts(tmp_path):
+    out = tmp_path / "lu3.json"
+    r = run("decide", "lu:3", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "verdict: not closed" in r.stdout and "W1" in r.stdout
+    assert "[0 1 0]" in r.stdout                      # the limit matrix is printed
+    assert out.exists() and [p.name for p in tmp_path.iterdir()] == ["lu3.json"]   # no temp files
+    c = run("check", str(out))
+    assert c.returncode == 0 and "accepted" in c.stdout
+    assert run_checker(str(out)).returncode == 0
+
+
+def test_decide_json(tmp_path):
+    out = tmp_path / "d.json"
+    r = run("decide", "dense:2,3,2", "--json", "-o", str(out))
+    assert r.returncode == 0
+    obj = json.loads(r.stdout)
+    assert obj["verdict"] == "closed" and obj["certificate"] == str(out) and obj["checked"] is True
+    assert obj["rules"][0] == "C3" and obj["limit"] is None
+    r = run("decide", "lu:2", "--json")
+    obj = json.loads(r.stdout)
+    assert obj["verdict"] == "not_closed" and obj["certificate"] is None
+    assert obj["limit"] == [["0", "1"], ["1", "0"]]
+
+
+def test_unknown_exits_3_with_the_core(tmp_path):
+    p = tmp_path / "c4.json"
+    p.write_text(json.dumps({"layers": [[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]]}))
+    r = run("decide", str(p), "--json")
+    assert r.returncode == 3
+    obj = json.loads(r.stdout)
+    assert obj["verdict"] == "unknown" and obj["core"]["hidden"] == ["1:0", "1:1"]
+    r = run("decide", str(p))
+    assert r.returncode == 3 and "verdict: unknown" in r.stdout and "component 0" in r.stdout
+
+
+BAD = {
+    "nonbinary.json": ({"layers": [[[0, 2]]]}, "0 or 1"),
+    "ragged.json": ({"layers": [[[1, 0], [1]]]}, "ragged"),
+    "mismatch.json": ({"layers": [[[1, 1]], [[1, 1]]]}, "layers 1 and 2 do not chain"),
+    "empty.json": ({"layers": []}, "empty"),
+    "range.json": ({"layers": [{"shape": [2, 2], "nonzeros": [[0, 5]]}]}, "out of range"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_support_files_give_one_line_and_exit_2(tmp_path, name):
+    obj, words = BAD[name]
+    p = tmp_path / name
+    p.write_text(json.dumps(obj))
+    r = run("decide", str(p))
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("certify: error:") and words in lines[0], r.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["decide", "missing.json"], "no such file"),
+    (["decide", "notjson.json"], "not valid JSON"),
+    (["decide", "foo:3"], "unknown pattern"),
+    (["decide", "lu:3", "-o", "no/such/folder/c.json"], "does not exist"),
+    (["decide"], "required"),
+    (["frobnicate"], "invalid choice"),
+    (["pattern", "butterfly:6"], "power of two"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(tmp_path, args, words):
+    (tmp_path / "notjson.json").write_text("{oops")
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], r.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_npz_support(tmp_path):
+    np.savez(tmp_path / "m.npz", np.triu(np.ones((3, 3))), np.tril(np.ones((3, 3))))
+    r = run("decide", str(tmp_path / "m.npz"))
+    assert r.returncode == 0 and "not closed" in r.stdout
+
+
+def test_check_exit_codes(tmp_path):
+    good = tmp_path / "good.json"
+    assert run("decide", "lu:2", "-o", str(good)).returncode == 0
+    c = json.loads(good.read_text())
+    c["proof"]["limit"][0][1] = "5"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(c))
+    junk = tmp_path / "junk.json"
+    junk.write_text("not json")
+    r = run("check", str(good), str(bad))
+    assert r.returncode == 1
+    assert f"{good}: accepted" in r.stdout and f"{bad}: REJECTED: limit entry (0,1)" in r.stdout
+    assert run("check", str(junk)).returncode == 2
+    assert run("check", str(good), str(bad), str(junk)).returncode == 2
+    assert run("check", str(tmp_path / "absent.json")).returncode == 2
+    assert run_checker(str(bad)).returncode == 1 and run_checker().returncode == 2
+
+
+def test_pattern_roundtrip(tmp_path):
+    out = tmp_path / "m.json"
+    r = run("pattern", "monarch:16:4", "-o", str(out))
+    assert r.returncode == 0
+    obj = json.loads(out.read_text())
+    assert len(obj["layers"]) == 2 and len(obj["layers"][0]) == 16
+    a = json.loads(run("decide", str(out), "--json").stdout)
+    b = json.loads(run("decide", "monarch:16:4", "--json").stdout)
+    assert a["support_sha256"] == b["support_sha256"] and a["verdict"] == "closed"
+    r = run("pattern", "lu:2")
+    assert json.loads(r.stdout) == {"layers": [[[1, 1], [0, 1]], [[1, 0], [1, 1]]]}
+
+
+def test_demo():
+    r = run("demo")
+    assert r.returncode == 0, r.stderr
+    assert "verdict: not closed" in r.stdout and "independent checker: accepted" in r.stdout
+    path = next(line.split()[1] for line in r.stdout.splitlines() if line.startswith("certificate:"))
+    assert os.path.exists(path)
+
+
+def test_help_shows_examples():
+    assert "certify decide lu:4" in run("--help").stdout
+    assert "certify decide lu:4 -o lu4.json" in run("decide", "--help").stdout
+    assert "monarch:16:4" in run("pattern", "--help").stdout
+    r = run()
+    assert r.returncode == 2 and "decide" in r.stdout
