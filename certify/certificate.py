@@ -49,8 +49,10 @@ def encode(obj):
     return obj
 
 
-def matrix(rows) -> list[list[str]]:
-    return [[rational(x) for x in row] for row in rows]
+def sparse_matrix(shape: tuple[int, int], entries: dict) -> dict:
+    """``{"shape": [m, n], "nonzeros": [[i, j, "value"], ...]}``, row-major."""
+    return {"shape": list(shape),
+            "nonzeros": [[i, j, rational(x)] for (i, j), x in sorted(entries.items()) if x != 0]}
 
 
 def curve(layers) -> list:
@@ -97,16 +99,16 @@ def _fmt(x, pad: str) -> str:
         text = _compact(x)
         if len(text) + len(pad) <= _WIDTH or not x:
             return text
-        if _flat(x):
-            # Wrap the elements, several to a line.
-            lines, line = [], ""
-            for y in x:
-                piece = _compact(y)
-                if line and len(inner) + len(line) + len(piece) + 2 > _WIDTH:
-                    lines.append(line)
-                    line = ""
-                line = f"{line}, {piece}" if line else piece
-            lines.append(line)
+        if all(type(y) is list and len(y) == 2 and type(y[0]) is int and type(y[1]) is int for y in x):
+            pieces = [f"[{a}, {b}]" for a, b in x]          # fast path: index pairs
+        elif _flat(x):
+            pieces = [_compact(y) for y in x]
+        else:
+            pieces = None
+        if pieces is not None:
+            # Wrap the elements, a fixed number to a line.
+            per_line = max(1, (_WIDTH - len(inner)) // (max(map(len, pieces)) + 2))
+            lines = [", ".join(pieces[k:k + per_line]) for k in range(0, len(pieces), per_line)]
             return "[\n" + ",\n".join(inner + ln for ln in lines) + "\n" + pad + "]"
         return "[\n" + ",\n".join(inner + _fmt(y, inner) for y in x) + "\n" + pad + "]"
     return _compact(x)

@@ -68,19 +68,57 @@ def _wrap(text: str) -> str:
 # decide
 # ---------------------------------------------------------------------------
 
+MEANING = {
+    "closed": "meaning: the set of products is closed. This is necessary for every least-squares "
+              "training problem of the sparse ReLU network with these masks to have a minimizer "
+              "(Le, Riccietti, Gribonval 2023); it is known to be sufficient for one hidden layer "
+              "with a single output.",
+    "not_closed": "meaning: some finite training set has no least-squares minimizer for the sparse "
+                  "ReLU network with these masks: the loss approaches its infimum only along "
+                  "weights that diverge (Le, Riccietti, Gribonval 2023, Thm 3.1), the failure "
+                  "seen as exploding weights in training.",
+    "unknown": "meaning: no rule of this version applies; nothing is claimed. The reduced core "
+               "(printed above; -o FILE saves it with its nodes 'layer:unit', edges and free "
+               "entries) is what remains to decide. Smaller blocks, sparser masks and structured "
+               "patterns (block-diagonal, butterfly, Monarch, LU) are usually decided.",
+}
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _limit_lines(limit: dict) -> list[str]:
+    m, n = limit["shape"]
+    entries = limit["nonzeros"]
+    if m * n <= 144:
+        dense = [["0"] * n for _ in range(m)]
+        for i, j, v in entries:
+            dense[i][j] = v
+        return [f"limit matrix A ({m}x{n}; rows = outputs, columns = inputs):"] + _matrix_lines(dense)
+    listed = ", ".join(f"A[{i},{j}] = {v}" for i, j, v in entries[:20])
+    more = f" and {len(entries) - 20} more" if len(entries) > 20 else ""
+    return [f"limit matrix A ({m}x{n}; rows = outputs, columns = inputs): non-zero entries "
+            f"{listed}{more}; all other entries 0 (the certificate lists them all)"]
+
+
 def cmd_decide(args) -> int:
-    from .certificate import dumps
     from .engine import decide
     from .support import load_support
 
+    if args.output and _same_file(args.output, args.support):
+        raise InputError(f"-o {args.output} would overwrite the support it reads; choose another file")
     progress = _Progress(args.json)
-    support = load_support(args.support)
+    support = load_support(args.support, weights=args.weights)
     progress("support loaded; deciding")
     d = decide(support, progress=progress)
     path = None
-    if args.output and d.certificate is not None:
+    if args.output and d.text is not None and d.internal_error is None:
         progress("writing the certificate")
-        _write(args.output, dumps(d.certificate))
+        _write(args.output, d.text)
         path = args.output
     if args.json:
         print(json.dumps({
@@ -92,7 +130,7 @@ def cmd_decide(args) -> int:
             "explanation": d.explanation,
             "certificate": path,
             "checked": d.certificate is not None and d.internal_error is None,
-            "limit": [[str(x) for x in r] for r in d.limit] if d.limit is not None else None,
+            "limit": d.limit,
             "core": d.core,
         }, indent=1))
     else:
@@ -100,8 +138,10 @@ def cmd_decide(args) -> int:
         print(f"verdict: {d.verdict.replace('_', ' ')}")
         print(_wrap(d.explanation))
         if d.limit is not None:
-            print("limit matrix A (rows = outputs, columns = inputs):")
-            print("\n".join(_matrix_lines(d.limit)))
+            print("\n".join(line if line.startswith("  [") else _wrap(line)
+                            for line in _limit_lines(d.limit)))
+        if d.internal_error is None:
+            print(_wrap(MEANING[d.verdict]))
         if d.internal_error is None and d.certificate is not None:
             what = "certificate" if d.decided else "reduction report (no verdict)"
             where = f"written to {path}" if path else "not saved (use -o FILE)"
@@ -131,6 +171,8 @@ def cmd_pattern(args) -> int:
     if form == "auto":
         form = "rows" if sum(m.size for m in support.masks) <= 10_000 else "sparse"
     obj = support.to_json_obj(form)
+    if args.output == "-":
+        args.output = None
     if form == "rows":
         text = "{\"layers\": [\n" + ",\n".join(
             "  [\n" + ",\n".join("    " + json.dumps(r) for r in layer) + "\n  ]"
@@ -150,7 +192,6 @@ def cmd_pattern(args) -> int:
 # ---------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
-    from .certificate import dumps
     from .checker import check_file
     from .engine import decide
     from .patterns import lu
@@ -158,7 +199,8 @@ def cmd_demo(args) -> int:
     n = 4
     support = lu(n)
     print(f"certify demo: is the set of products L U with the {n}x{n} LU support closed?")
-    print("W1 (input side, upper triangular)   W2 (output side, lower triangular)")
+    print("(masks are (out, in) like nn.Linear.weight, listed from the input layer to the output layer)")
+    print("W_1 (input side, upper triangular)  W_2 (output side, lower triangular)")
     w1 = _matrix_lines(support.mask(1).astype(int))
     w2 = _matrix_lines(support.mask(2).astype(int))
     for a, b in zip(w1, w2):
@@ -169,22 +211,22 @@ def cmd_demo(args) -> int:
     curve = d.certificate["proof"]["curve"]
     print("\nwitness curve (non-zero weights; t -> 0+):")
     for l, entries in enumerate(curve, start=1):
-        terms = ", ".join(f"W{l}[{i},{j}] = {_laurent_text(x)}" for i, j, x in entries)
+        terms = ", ".join(f"W_{l}[{i},{j}] = {_laurent_text(x)}" for i, j, x in entries)
         print(_wrap(f"  {terms}"))
-    print("limit matrix A = lim W2(t) W1(t):")
-    print("\n".join(_matrix_lines(d.limit)))
+    print("\n".join(_limit_lines(d.limit)).replace("limit matrix A", "limit A = lim W_2(t) W_1(t)", 1))
     w = d.certificate["proof"]["witness"]
     (i1, i2), (j1, j2), h = [int(x.split(":")[1]) for x in w["rows"]], \
         [int(x.split(":")[1]) for x in w["cols"]], int(w["node"].split(":")[1])
-    print(_wrap(f"A = W2 W1 is impossible: A[{i1},{j1}] = W2[{i1},{h}] W1[{h},{j1}] = 1 forces "
-                f"W1[{h},{j1}] != 0; then A[{i2},{j1}] = W2[{i2},{h}] W1[{h},{j1}] = 0 forces "
-                f"W2[{i2},{h}] = 0; so A[{i2},{j2}] = W2[{i2},{h}] W1[{h},{j2}] = 0, not 1 "
+    print(_wrap(f"A = W_2 W_1 is impossible: A[{i1},{j1}] = W_2[{i1},{h}] W_1[{h},{j1}] = 1 forces "
+                f"W_1[{h},{j1}] != 0; then A[{i2},{j1}] = W_2[{i2},{h}] W_1[{h},{j1}] = 0 forces "
+                f"W_2[{i2},{h}] = 0; so A[{i2},{j2}] = W_2[{i2},{h}] W_1[{h},{j2}] = 0, not 1 "
                 "(each of these entries of an LU product has a single term)."))
+    print(_wrap(MEANING["not_closed"]))
     folder = tempfile.mkdtemp(prefix="certify-demo-")
     path = os.path.join(folder, f"lu_{n}.json")
-    text = dumps(d.certificate)
+    text = d.text
     _write(path, text)
-    print(f"\ncertificate: {path} ({len(text.encode())} bytes)")
+    print(f"\ncertificate: {path} ({len(text.encode())} bytes; kept for you to inspect)")
     v = check_file(path)
     print(f"independent checker: {'accepted' if v.accepted else 'REJECTED'} ({v.message})")
     print("\nNext: certify decide SUPPORT -o cert.json ; certify check cert.json ; certify --help")
@@ -210,49 +252,80 @@ def _laurent_text(terms) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="certify", formatter_class=argparse.RawDescriptionHelpFormatter,
-                description="Decide whether the set of products W_L...W_1 with a given sparsity "
-                            "support is closed,\nwith certificates an independent checker replays "
-                            "exactly.",
+                description="Decide whether the set of products W_L...W_1 with given sparsity masks "
+                            "is closed, with\ncertificates an independent checker replays exactly. "
+                            "If it is not closed, some training\nset has no least-squares minimizer "
+                            "for the sparse ReLU network with these masks.",
                 epilog="examples:\n  certify demo\n  certify decide lu:4 -o lu4.json\n"
                        "  certify check lu4.json\n  certify pattern butterfly:16 -o bf16.json\n"
                        "  certify decide bf16.json --json\n\n"
                        "exit status: 0 decided / accepted, 1 rejected or internal error, "
                        "2 bad input, 3 unknown")
     p.add_argument("--version", action="version", version=f"certify {__version__}")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     d = sub.add_parser("decide", help="closed / not closed / unknown, with a certificate",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Decide closedness of the product set of SUPPORT. Every verdict "
-                                   "is replayed by the\nindependent checker before it is printed.",
-                       epilog="examples:\n  certify decide lu:4 -o lu4.json\n"
-                              "  certify decide mask.npz --json\n\n"
+                                   "is replayed by the\nindependent checker before it is printed.\n\n"
+                                   "  closed      the product set is closed (a proof tree of rules "
+                                   "C0-C3)\n"
+                                   "  not closed  a curve of weights whose products converge to a "
+                                   "matrix A that is\n"
+                                   "              not itself a product: some training set has no "
+                                   "minimizer\n"
+                                   "  unknown     no rule applies; the reduced core that is left is "
+                                   "reported",
+                       epilog="SUPPORT forms:\n"
+                              "  masks.json   {\"layers\": [mask, ...]}, a mask being rows of 0/1 or\n"
+                              "               {\"shape\": [out, in], \"nonzeros\": [[i, j], ...]}\n"
+                              "  masks.npz    one array per layer, in the file's order (np.savez)\n"
+                              "  lu:4         a catalogue pattern (see 'certify pattern --help')\n"
+                              "Masks have the shape of nn.Linear.weight, (out, in), and go from the "
+                              "input layer\nto the output layer.\n\n"
+                              "examples:\n  certify decide lu:4 -o lu4.json\n"
+                              "  certify decide mask.npz --json\n"
+                              "  certify decide pruned_weights.npz --weights\n\n"
                               "exit status: 0 closed or not closed, 3 unknown, 2 bad input, "
                               "1 internal error")
     d.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
     d.add_argument("-o", "--output", metavar="CERT", help="write the certificate (JSON) here")
     d.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    d.add_argument("--weights", action="store_true",
+                   help="SUPPORT holds weight values (e.g. pruned weights): the support is where "
+                        "they are non-zero")
     d.set_defaults(func=cmd_decide)
 
     c = sub.add_parser("check", help="replay certificates with the independent checker",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="example:\n  certify check proofs/*.json\n\n"
+                       description="Replay each certificate (written by 'certify decide -o') with "
+                                   "the independent checker,\nin exact rational arithmetic. Same as "
+                                   "'python -m certify.checker CERT...'.",
+                       epilog="example:\n  certify decide lu:4 -o lu4.json && certify check lu4.json\n\n"
                               "exit status: 0 all accepted, 1 some rejected, 2 some file "
                               "unreadable or not a certificate")
-    c.add_argument("certificates", metavar="CERT", nargs="+")
+    c.add_argument("certificates", metavar="CERT", nargs="+", help="certificate files (JSON)")
     c.set_defaults(func=cmd_check)
 
     pt = sub.add_parser("pattern", help="write a catalogue pattern as a JSON support",
                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Write the masks of a catalogue pattern as a JSON support "
+                                    "file ({\"layers\": [...]}).",
                         epilog="patterns:\n" + _catalogue() + "\n\nexample:\n"
                                "  certify pattern monarch:16:4 -o monarch.json")
-    pt.add_argument("spec", metavar="SPEC")
-    pt.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    pt.add_argument("spec", metavar="SPEC", help="a pattern, e.g. lu:4 or dense:4,6,3")
+    pt.add_argument("-o", "--output", metavar="FILE",
+                    help="write here instead of standard output ('-' is standard output)")
     pt.add_argument("--form", choices=("auto", "rows", "sparse"), default="auto",
                     help="rows of 0/1 or {shape, nonzeros}; auto: rows up to 10,000 entries")
     pt.set_defaults(func=cmd_pattern)
 
-    dm = sub.add_parser("demo", help="the LU example end to end, in seconds")
+    dm = sub.add_parser("demo", help="the LU example end to end, in seconds",
+                        description="Decide the 4x4 LU support end to end: masks, verdict, witness "
+                                    "curve, limit matrix,\ncertificate (written to a temporary "
+                                    "folder) and the independent checker's verdict.",
+                        epilog="example:\n  certify demo",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     dm.set_defaults(func=cmd_demo)
     return p
 
@@ -264,6 +337,7 @@ def _catalogue() -> str:
 
 def main(argv=None) -> int:
     parser = build_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):
@@ -272,6 +346,8 @@ def main(argv=None) -> int:
         return args.func(args)
     except InputError as e:
         print(f"certify: error: {e}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"verdict": None, "error": str(e)}))
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("certify: interrupted", file=sys.stderr)

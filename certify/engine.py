@@ -11,7 +11,7 @@ a verdict is reported.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import certificate as cert
 from .chains import Chain
@@ -27,10 +27,10 @@ class Decision:
     rules: list[str]
     explanation: str
     certificate: dict | None = None    # JSON-ready; None only for "unknown"
-    limit: list | None = None          # the witness limit, for "not_closed"
+    limit: dict | None = None          # the witness limit (sparse form), for "not_closed"
     core: dict | None = None           # the reduced core, for "unknown"
     internal_error: str | None = None
-    extra: dict = field(default_factory=dict)
+    text: str | None = None            # the certificate as written (set by the self-check)
 
     @property
     def decided(self) -> bool:
@@ -101,17 +101,21 @@ def _explain_closed(proof: dict) -> str:
     return f"closed: {head}. Proof tree: {tree}."
 
 
+def _unit(v) -> str:
+    return f"unit {v[1]} of layer {v[0]} (node {cert.node(v)})"
+
+
 def _explain_witness(w: Witness, reduction: Reduction, L: int) -> str:
     d = w.detail
-    cancel = (f"also covered by hidden node {cert.node(d.cancel)}" if d.cancel is not None
-              else "a free entry")
+    cancel = f"also gets a contribution from hidden {_unit(d.cancel)}" if d.cancel is not None \
+        else "is a free entry"
     e = lambda a, b: _entry(a, b, L)   # noqa: E731
-    return (f"not closed: rule W1 (exclusive P4) at hidden node {cert.node(d.node)} after exact "
-            f"reductions ({_step_counts(reduction.steps)}): entries {e(d.i1, d.j1)}, {e(d.i2, d.j1)}, "
-            f"{e(d.i2, d.j2)} of its rectangle are covered by it alone, and {e(d.i1, d.j2)} is {cancel}. "
-            f"Along the curve in the certificate the products tend to the limit A below as t -> 0+, "
-            f"and A is not a product with this support (propagation refutation, "
-            f"{len(w.refutation)} steps).")
+    return (f"not closed: rule W1 (exclusive P4) at hidden {_unit(d.node)}, after exact reductions "
+            f"({_step_counts(reduction.steps)}): the product entries (output,input) "
+            f"{e(d.i1, d.j1)}, {e(d.i2, d.j1)}, {e(d.i2, d.j2)} get contributions from this unit "
+            f"alone, and {e(d.i1, d.j2)} {cancel}. Along the curve in the certificate the products "
+            f"tend to the limit A below as t -> 0+, and A is not a product with these masks "
+            f"(propagation refutation, {len(w.refutation)} steps).")
 
 
 def _describe_component(state: State, comp) -> str:
@@ -129,6 +133,16 @@ def _quiet(stage: str) -> None:
 
 def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Decision:
     chain = Chain.from_support(support)
+    # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
+    # usually fall to C3 alone, which is cheap even on large supports; try
+    # that before building the graph for reductions.
+    progress("looking for a C3 proof")
+    proof = ClosedProver(use_reductions=False).prove(chain)
+    if proof is not None:
+        c = cert.build(support, "closed", proof)
+        return _finish(Decision("closed", _rules_in(proof), _explain_closed(proof), c), self_check,
+                       progress)
+
     original = State.from_chain(chain)
     progress("reducing (R1-R6)")
     reduction = reduce(original) if support.depth > 1 else None
@@ -146,15 +160,15 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Dec
                             "cols": [witness.detail.j1, witness.detail.j2],
                             "cancel": witness.detail.cancel if witness.detail.cancel else "dont_care"},
                 "curve": cert.curve(witness.layers),
-                "limit": cert.matrix(witness.limit),
+                "limit": cert.sparse_matrix((support.widths[-1], support.widths[0]), witness.limit),
                 "refutation": {"method": "propagation", "steps": witness.refutation},
             }
             c = cert.build(support, "not_closed", proof)
             return _finish(Decision("not_closed", _rules_in(proof),
                                     _explain_witness(witness, reduction, support.depth), c,
-                                    limit=witness.limit), self_check, progress)
+                                    limit=proof["limit"]), self_check, progress)
 
-    progress("looking for a closedness proof (C3, components, C1/C2)")
+    progress("looking for a closedness proof (C3, components, reductions + C1/C2)")
     proof = ClosedProver(reduction, chain).prove(chain)
     if proof is not None:
         c = cert.build(support, "closed", proof)
@@ -176,12 +190,15 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Dec
 
 def _finish(d: Decision, self_check: bool, progress) -> Decision:
     """Replay the certificate with the independent checker before reporting."""
-    if not self_check or d.certificate is None:
+    if d.certificate is None:
+        return d
+    d.text = cert.dumps(d.certificate)
+    if not self_check:
         return d
     progress("replaying the certificate with the independent checker")
     import json
     from .checker import check_certificate
-    verdict = check_certificate(json.loads(cert.dumps(d.certificate)))
+    verdict = check_certificate(json.loads(d.text))
     if verdict.accepted:
         return d
     return Decision("unknown", d.rules,

@@ -36,7 +36,7 @@ class State:
         g = nx.DiGraph()
         for lev in chain.levels:
             g.add_nodes_from(lev)
-        g.add_edges_from(sorted(chain.edges))
+        g.add_edges_from(chain.edges())
         return cls(g, set(chain.levels[0]), set(chain.levels[-1]))
 
     def copy(self) -> "State":

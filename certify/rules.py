@@ -9,7 +9,9 @@ on every component with a hidden node; C0 for the rest).
 
 from __future__ import annotations
 
-from .chains import Chain, Node
+import numpy as np
+
+from .chains import Chain, Node, or_product
 from .reductions import Reduction, State, reduce
 
 
@@ -93,57 +95,57 @@ def reduce_route(chain: Chain, reduction: Reduction | None = None) -> dict | Non
 # C3 on a layered chain
 # ---------------------------------------------------------------------------
 
-def _bits(x: int):
-    while x:
-        low = x & -x
-        yield low.bit_length() - 1
-        x ^= low
+def twin_classes(chain: Chain, s: int) -> np.ndarray:
+    """Indices (positions in level s) of one representative per twin class:
+    equal rows of mask s and equal columns of mask s+1."""
+    key = np.concatenate([np.packbits(chain.masks[s - 1], axis=1),
+                          np.packbits(chain.masks[s].T, axis=1)], axis=1)
+    _, reps = np.unique(key, axis=0, return_index=True)
+    return np.sort(reps)
 
 
-def c3_applies(chain: Chain, s: int) -> bool:
-    """Do the twin classes of level ``s`` have pairwise disjoint rectangles?"""
-    succ, pred = chain.succ, chain.pred
-    reach_in = {v: 1 << k for k, v in enumerate(chain.levels[0])}
-    for lev in chain.levels[1:s + 1]:
-        for v in lev:
-            acc = 0
-            for u in pred[v]:
-                acc |= reach_in[u]
-            reach_in[v] = acc
-    reach_out = {v: 1 << k for k, v in enumerate(chain.levels[-1])}
-    for lev in reversed(chain.levels[s:-1]):
-        for v in lev:
-            acc = 0
-            for w in succ[v]:
-                acc |= reach_out[w]
-            reach_out[v] = acc
-    classes: dict[tuple, tuple[int, int]] = {}
-    for k in chain.levels[s]:
-        key = (frozenset(pred[k]), frozenset(succ[k]))
-        classes[key] = (reach_out[k], reach_in[k])
-    # Rectangles R x C are disjoint iff, for every output, the classes whose R
-    # contains it have pairwise disjoint C.
-    per_output: dict[int, int] = {}
-    for rows, cols in classes.values():
-        if not rows or not cols:
-            continue
-        for o in _bits(rows):
-            acc = per_output.get(o, 0)
-            if acc & cols:
-                return False
-            per_output[o] = acc | cols
+def c3_applies(chain: Chain, s: int, product=None) -> bool:
+    """Do the twin classes of level ``s`` have pairwise disjoint rectangles?
+    ``product(sub)`` gives the boolean path matrix of a sub-chain (cached by
+    the prover)."""
+    product = product or Chain.product
+    if min(len(chain.index[0]), len(chain.index[s]), len(chain.index[-1])) == 0:
+        return True                                       # every rectangle is empty
+    reach_in = product(chain.slice(1, s))                 # level s x inputs
+    reach_out = product(chain.slice(s + 1, chain.depth))  # outputs x level s
+    covered = np.zeros((reach_out.shape[0], reach_in.shape[1]), dtype=bool)
+    for k in twin_classes(chain, s):
+        rows, cols = np.flatnonzero(reach_out[:, k]), np.flatnonzero(reach_in[k])
+        block = np.ix_(rows, cols)
+        if covered[block].any():
+            return False
+        covered[block] = True
     return True
 
 
 class ClosedProver:
     """Search for a closedness proof of a chain (and its sub-chains)."""
 
-    def __init__(self, top_reduction: Reduction | None = None, top: Chain | None = None):
+    def __init__(self, top_reduction: Reduction | None = None, top: Chain | None = None,
+                 use_reductions: bool = True):
         self._memo: dict[tuple, dict | None] = {}
+        self._products: dict[tuple, np.ndarray] = {}
         self._top = (top, top_reduction)
+        self._use_reductions = use_reductions
+
+    def product(self, chain: Chain) -> np.ndarray:
+        """Boolean path matrix (outputs x inputs) of a chain, built one mask
+        at a time so that prefixes are shared between splits."""
+        if chain.key not in self._products:
+            if chain.depth == 1:
+                p = chain.masks[0]
+            else:
+                p = or_product(chain.masks[-1], self.product(chain.slice(1, chain.depth - 1)))
+            self._products[chain.key] = p
+        return self._products[chain.key]
 
     def prove(self, chain: Chain) -> dict | None:
-        key = chain.levels
+        key = chain.key
         if key not in self._memo:
             self._memo[key] = None   # guards against re-entry on the same chain
             self._memo[key] = self._prove(chain)
@@ -154,7 +156,7 @@ class ClosedProver:
         if L == 1:
             return {"rule": "layer"}
         for s in _split_order(L):
-            if c3_applies(chain, s):
+            if c3_applies(chain, s, self.product):
                 left = self.prove(chain.slice(s + 1, L))
                 right = left and self.prove(chain.slice(1, s))
                 if left and right:
@@ -169,8 +171,10 @@ class ClosedProver:
                 parts.append({"nodes": comp, "proof": proof})
             else:
                 return {"rule": "components", "parts": parts}
+        if not self._use_reductions:
+            return None
         top, top_reduction = self._top
-        reduction = top_reduction if top is not None and chain.levels == top.levels else None
+        reduction = top_reduction if top is not None and chain.key == top.key else None
         return reduce_route(chain, reduction)
 
 

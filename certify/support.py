@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import networkx as nx
@@ -80,17 +82,20 @@ class Support:
         """JSON form: ``form='rows'`` (lists of 0/1 rows) or ``'sparse'``."""
         if form == "rows":
             return {"layers": [m.astype(np.int8).tolist() for m in self.masks]}
-        layers = []
-        for l, m in enumerate(self.masks, start=1):
-            layers.append({"shape": list(m.shape), "nonzeros": [list(p) for p in self.layer_pairs(l)]})
-        return {"layers": layers}
+        # np.argwhere lists nonzeros in row-major order: the canonical order.
+        return {"layers": [{"shape": list(m.shape), "nonzeros": np.argwhere(m).tolist()}
+                           for m in self.masks]}
 
     def canonical_json(self) -> str:
         """The canonical serialisation that fingerprints are taken of."""
         return json.dumps(self.to_json_obj("sparse"), sort_keys=True, separators=(",", ":"))
 
-    def fingerprint(self) -> str:
+    @cached_property
+    def _fingerprint(self) -> str:
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
 
     def describe(self) -> str:
         return "widths " + "-".join(str(w) for w in self.widths) + f", {self.depth} layer(s), " + \
@@ -101,7 +106,7 @@ class Support:
 # Construction and validation
 # ---------------------------------------------------------------------------
 
-def _mask_from_rows(rows, layer: int) -> np.ndarray:
+def _mask_from_rows(rows, layer: int, weights: bool = False) -> np.ndarray:
     if not isinstance(rows, (list, tuple)) or not rows:
         raise InputError(f"layer {layer}: a mask must be a non-empty list of rows")
     width = None
@@ -118,18 +123,22 @@ def _mask_from_rows(rows, layer: int) -> np.ndarray:
                 f"layer {layer}: ragged rows (row 0 has {width} entries, row {r} has {len(row)})")
         vals = []
         for c, v in enumerate(row):
-            vals.append(_bit(v, f"layer {layer}, entry ({r}, {c})"))
+            vals.append(_bit(v, f"layer {layer}, entry ({r}, {c})", weights))
         out.append(vals)
     return np.array(out, dtype=bool)
 
 
-def _bit(v, where: str) -> bool:
-    # Accept 0/1 written as ints, bools or floats 0.0/1.0; nothing else.
+def _bit(v, where: str, weights: bool = False) -> bool:
+    # Accept 0/1 written as ints, bools or floats 0.0/1.0; with weights=True
+    # any finite number (non-zero = in the support).
     if isinstance(v, bool):
         return v
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and v in (0, 1):
-        return bool(v)
-    raise InputError(f"{where} is {v!r}; mask entries must be 0 or 1")
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return v != 0
+    if weights and (isinstance(v, int) or (isinstance(v, float) and math.isfinite(v))):
+        return v != 0
+    hint = "" if weights else " (for pruned weight tensors use --weights)"
+    raise InputError(f"{where} is {v!r}; mask entries must be 0 or 1{hint}")
 
 
 def _mask_from_sparse(obj: dict, layer: int) -> np.ndarray:
@@ -160,7 +169,7 @@ def _mask_from_sparse(obj: dict, layer: int) -> np.ndarray:
     return m
 
 
-def _mask_from_array(a, layer: int) -> np.ndarray:
+def _mask_from_array(a, layer: int, weights: bool = False) -> np.ndarray:
     try:
         arr = np.asarray(a)
     except ValueError:
@@ -175,11 +184,13 @@ def _mask_from_array(a, layer: int) -> np.ndarray:
         return arr.astype(bool, copy=True)
     if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise InputError(f"layer {layer}: entries of type {arr.dtype} are not 0/1")
-    bad = ~((arr == 0) | (arr == 1))
+    bad = ~np.isfinite(arr) if weights else ~((arr == 0) | (arr == 1))
     if bad.any():
         r, c = np.argwhere(bad)[0].tolist()
-        raise InputError(f"layer {layer}, entry ({r}, {c}) is {arr[r, c]!r}; mask entries must be 0 or 1")
-    return arr.astype(bool)
+        hint = "" if weights else " (for pruned weight tensors use --weights)"
+        raise InputError(f"layer {layer}, entry ({r}, {c}) is {arr[r, c].item()!r}; "
+                         f"mask entries must be {'finite' if weights else '0 or 1'}{hint}")
+    return arr != 0
 
 
 def _check_size(n: int, where: str) -> None:
@@ -187,8 +198,10 @@ def _check_size(n: int, where: str) -> None:
         raise InputError(f"{where}: {n} mask entries is more than this tool handles ({MAX_TOTAL_ENTRIES})")
 
 
-def from_masks(masks: Sequence) -> Support:
-    """Build a support from masks given as nested lists, numpy arrays or sparse dicts."""
+def from_masks(masks: Sequence, weights: bool = False) -> Support:
+    """Build a support from masks given as nested lists, numpy arrays or sparse
+    dicts.  With ``weights=True`` the entries may be any finite numbers (pruned
+    weight tensors) and the support is where they are non-zero."""
     if isinstance(masks, (str, bytes)) or not isinstance(masks, Sequence) or len(masks) == 0:
         raise InputError("the support is empty: give at least one mask")
     out = []
@@ -197,9 +210,9 @@ def from_masks(masks: Sequence) -> Support:
         if isinstance(m, dict):
             arr = _mask_from_sparse(m, layer)
         elif isinstance(m, np.ndarray):
-            arr = _mask_from_array(m, layer)
+            arr = _mask_from_array(m, layer, weights)
         else:
-            arr = _mask_from_rows(m, layer)
+            arr = _mask_from_rows(m, layer, weights)
         total += arr.size
         _check_size(total, "support")
         out.append(arr)
@@ -212,16 +225,18 @@ def from_masks(masks: Sequence) -> Support:
     return Support(tuple(out))
 
 
-def from_json_obj(obj) -> Support:
+def from_json_obj(obj, weights: bool = False) -> Support:
+    if isinstance(obj, dict) and "format" in obj and "claim" in obj:
+        raise InputError("this is a certificate, not a support (check it with 'certify check')")
     if not isinstance(obj, dict) or "layers" not in obj:
         raise InputError('expected a JSON object {"layers": [mask, ...]}')
     layers = obj["layers"]
     if not isinstance(layers, list):
         raise InputError('"layers" must be a list of masks')
-    return from_masks(layers)
+    return from_masks(layers, weights)
 
 
-def load_file(path: str) -> Support:
+def load_file(path: str, weights: bool = False) -> Support:
     """Load a support from ``.json`` or ``.npz``; every failure is an InputError."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
@@ -234,7 +249,7 @@ def load_file(path: str) -> Support:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:
         if head.startswith(b"PK"):  # .npz is a zip archive
-            return _load_npz(path)
+            return _load_npz(path, weights)
         with open(path, "r", encoding="utf-8") as fh:
             obj = json.load(fh)
     except InputError as e:
@@ -244,12 +259,12 @@ def load_file(path: str) -> Support:
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:
-        return from_json_obj(obj)
+        return from_json_obj(obj, weights)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
 
 
-def _load_npz(path: str) -> Support:
+def _load_npz(path: str, weights: bool = False) -> Support:
     try:
         with np.load(path, allow_pickle=False) as data:
             names = list(data.files)
@@ -258,13 +273,13 @@ def _load_npz(path: str) -> Support:
             arrays = [data[name] for name in names]
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise InputError(f"not a readable .npz archive ({e})") from None
-    return from_masks(arrays)
+    return from_masks(arrays, weights)
 
 
-def load_support(spec: str) -> Support:
+def load_support(spec: str, weights: bool = False) -> Support:
     """Resolve a command-line SUPPORT: an existing file, else a catalogue pattern."""
     if os.path.exists(spec):
-        return load_file(spec)
+        return load_file(spec, weights)
     from .patterns import build_pattern, is_pattern_spec
     if is_pattern_spec(spec) or (":" in spec and not spec.lower().endswith((".json", ".npz"))):
         return build_pattern(spec)

@@ -124,14 +124,16 @@ def multiply(mats: list[SparseMatrix]) -> SparseMatrix:
     return prod
 
 
-def limit_of(prod: SparseMatrix, shape: tuple[int, int]) -> list[list[fmpq]] | None:
-    """The limit at t -> 0+ (constant terms), or None if a pole survives."""
-    A = [[fmpq(0)] * shape[1] for _ in range(shape[0])]
-    for (i, j), x in prod.items():
+def limit_of(prod: SparseMatrix) -> dict[tuple[int, int], fmpq] | None:
+    """The non-zero entries of the limit at t -> 0+ (constant terms), or None
+    if a pole survives."""
+    A = {}
+    for ij, x in prod.items():
         v = x.valuation()
         if v is not None and v < 0:
             return None
-        A[i][j] = x.coefficient(0)
+        if x.coefficient(0) != 0:
+            A[ij] = x.coefficient(0)
     return A
 
 
@@ -141,7 +143,7 @@ class Witness:
     component: int
     detail: W1
     layers: list[SparseMatrix]      # W_l(t) in original coordinates
-    limit: list[list[fmpq]]
+    limit: dict[tuple[int, int], fmpq]      # non-zero entries of the limit
     refutation: list[dict]
 
 
@@ -154,7 +156,7 @@ def find_witness(support: Support, original: State, reduction: Reduction) -> Wit
             continue
         weights = lift(original, reduction.steps, w1_curve(w))
         layers = layer_matrices(support, weights)
-        A = limit_of(multiply(layers), (support.widths[-1], support.widths[0]))
+        A = limit_of(multiply(layers))
         # The lift cancels every pole (docs/theory.md §2, lifting); the
         # checker verifies this independently.
         assert A is not None, "lifted W1 curve keeps a pole"

@@ -90,10 +90,20 @@ def test_flipped_mask_bit_with_a_fresh_fingerprint(lu3, dense):
 
 
 def test_changed_limit_entry(lu3):
-    for i, j in [(0, 0), (0, 1), (2, 2)]:
-        c = copy.deepcopy(lu3)
-        c["proof"]["limit"][i][j] = "7"
-        rejected(c, f"limit entry ({i},{j})")
+    entries = lu3["proof"]["limit"]["nonzeros"]
+    assert entries == [[0, 1, "1"], [1, 0, "1"]]
+    c = copy.deepcopy(lu3)
+    c["proof"]["limit"]["nonzeros"][0][2] = "7"            # a changed value
+    rejected(c, "limit entry (0,1) is stated as 7")
+    c = copy.deepcopy(lu3)
+    c["proof"]["limit"]["nonzeros"].append([2, 2, "1"])     # an added entry
+    rejected(c, "limit entry (2,2)")
+    c = copy.deepcopy(lu3)
+    del c["proof"]["limit"]["nonzeros"][1]                  # a dropped entry
+    rejected(c, "limit entry (1,0)")
+    c = copy.deepcopy(lu3)
+    c["proof"]["limit"]["nonzeros"].insert(0, [0, 0, "0"])  # zeros are implicit
+    rejected(c, "listed as zero")
 
 
 def curve_from_json(curve):
@@ -117,9 +127,9 @@ def test_changed_curve_coefficient(lu3):
             c = copy.deepcopy(lu3)
             term = c["proof"]["curve"][l][k][2][0]
             term[1] = "2" if term[1] != "2" else "3"
-            A = limit_of(multiply(curve_from_json(c["proof"]["curve"])), (3, 3))
+            A = limit_of(multiply(curve_from_json(c["proof"]["curve"])))
             # Each weight of this (minimal) curve matters:
-            assert A is None or [[certificate.rational(x) for x in r] for r in A] != c["proof"]["limit"]
+            assert A is None or certificate.sparse_matrix((3, 3), A) != c["proof"]["limit"]
             msg = rejected(c)
             assert "limit entry" in msg or "no limit" in msg, msg
 
@@ -210,7 +220,8 @@ def test_broken_inner_structure_is_a_rejection_not_a_crash(lu3):
                    lambda c: c["proof"]["reduction"]["steps"][0].update(rule="R9"),
                    lambda c: c["proof"]["refutation"]["steps"][0].update(entry=["2:9", "0:0"]),
                    lambda c: c["proof"].update(component=5),
-                   lambda c: c["proof"]["limit"][0].__setitem__(0, "1.5"),
+                   lambda c: c["proof"]["limit"]["nonzeros"][0].__setitem__(2, "1.5"),
+                   lambda c: c["proof"]["limit"].update(shape=[3, 4]),
                    lambda c: c["proof"]["curve"][0][0][2].__setitem__(0, [0, "1/0"])):
         c = copy.deepcopy(lu3)
         mutate(c)
@@ -231,9 +242,9 @@ def test_certificate_with_a_transpose_step():
     w = find_w1(red.final, comp)
     steps = [{"rule": "R7"}] + red.steps
     layers = layer_matrices(support, lift(original, steps, w1_curve(w)))
-    A = limit_of(multiply(layers), (support.widths[-1], support.widths[0]))
+    A = limit_of(multiply(layers))
     proof = {"rule": "W1", "reduction": {"steps": steps, "core": red.final.core()}, "component": 0,
-             "curve": certificate.curve(layers), "limit": certificate.matrix(A),
+             "curve": certificate.curve(layers), "limit": certificate.sparse_matrix((3, 3), A),
              "refutation": {"method": "propagation", "steps": w1_refutation(w.node, w.i1, w.j1, w.i2, w.j2)}}
     c = certificate.build(support, "not_closed", proof)
     assert accepted(c).accepted

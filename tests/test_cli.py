@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "certify", *args], capture_output=True, text=True,
-                          cwd=cwd)
+                          cwd=cwd, env=None if env is None else dict(os.environ, **env))
 
 
 def run_checker(*args):
@@ -44,7 +44,7 @@ def test_decide_json(tmp_path):
     r = run("decide", "lu:2", "--json")
     obj = json.loads(r.stdout)
     assert obj["verdict"] == "not_closed" and obj["certificate"] is None
-    assert obj["limit"] == [["0", "1"], ["1", "0"]]
+    assert obj["limit"] == {"shape": [2, 2], "nonzeros": [[0, 1, "1"], [1, 0, "1"]]}
 
 
 def test_unknown_exits_3_with_the_core(tmp_path):
@@ -106,7 +106,7 @@ def test_check_exit_codes(tmp_path):
     good = tmp_path / "good.json"
     assert run("decide", "lu:2", "-o", str(good)).returncode == 0
     c = json.loads(good.read_text())
-    c["proof"]["limit"][0][1] = "5"
+    c["proof"]["limit"]["nonzeros"][0][2] = "5"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(c))
     junk = tmp_path / "junk.json"
@@ -133,12 +133,12 @@ def test_pattern_roundtrip(tmp_path):
     assert json.loads(r.stdout) == {"layers": [[[1, 1], [0, 1]], [[1, 0], [1, 1]]]}
 
 
-def test_demo():
-    r = run("demo")
+def test_demo(tmp_path):
+    r = run("demo", env={"TMPDIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     assert "verdict: not closed" in r.stdout and "independent checker: accepted" in r.stdout
     path = next(line.split()[1] for line in r.stdout.splitlines() if line.startswith("certificate:"))
-    assert os.path.exists(path)
+    assert os.path.exists(path) and path.startswith(str(tmp_path))
 
 
 def test_help_shows_examples():
@@ -147,3 +147,52 @@ def test_help_shows_examples():
     assert "monarch:16:4" in run("pattern", "--help").stdout
     r = run()
     assert r.returncode == 2 and "decide" in r.stdout
+
+
+def test_pruned_weight_tensors_with_weights_flag(tmp_path):
+    w1 = np.triu(np.random.default_rng(0).normal(size=(3, 3)))
+    w2 = np.tril(np.random.default_rng(1).normal(size=(3, 3)))
+    np.savez(tmp_path / "w.npz", w1, w2)
+    r = run("decide", str(tmp_path / "w.npz"))
+    assert r.returncode == 2 and "--weights" in r.stderr and "np.float64" not in r.stderr
+    r = run("decide", str(tmp_path / "w.npz"), "--weights", "--json")
+    assert r.returncode == 0
+    same = json.loads(run("decide", "lu:3", "--json").stdout)
+    assert json.loads(r.stdout)["support_sha256"] == same["support_sha256"]
+
+
+def test_output_may_not_overwrite_the_input(tmp_path):
+    p = tmp_path / "m.json"
+    p.write_text(json.dumps({"layers": [[[1, 1], [0, 1]], [[1, 0], [1, 1]]]}))
+    before = p.read_text()
+    r = run("decide", str(p), "-o", str(p))
+    assert r.returncode == 2 and "overwrite" in r.stderr and p.read_text() == before
+
+
+def test_mixed_up_files_get_pointed_errors(tmp_path):
+    cert = tmp_path / "c.json"
+    run("decide", "lu:2", "-o", str(cert))
+    r = run("decide", str(cert))
+    assert r.returncode == 2 and "this is a certificate" in r.stderr
+    sup = tmp_path / "s.json"
+    run("pattern", "lu:2", "-o", str(sup))
+    r = run("check", str(sup))
+    assert r.returncode == 2 and "support file, not a certificate" in r.stdout
+
+
+def test_json_mode_reports_errors_as_json_too():
+    r = run("decide", "lu:0", "--json")
+    assert r.returncode == 2 and json.loads(r.stdout)["error"].startswith("lu:0")
+
+
+def test_pattern_dash_means_stdout(tmp_path):
+    r = run("pattern", "lu:2", "-o", "-", cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["layers"][0] == [[1, 1], [0, 1]]
+    assert not (tmp_path / "-").exists()
+
+
+def test_large_limits_are_listed_sparsely():
+    # random:50,60,40:0.05:1 is not closed (W1); its 40x50 limit has two non-zeros.
+    r = run("decide", "random:50,60,40:0.05:1")
+    assert r.returncode == 0 and "verdict: not closed" in r.stdout
+    assert "non-zero entries A[" in r.stdout and len(r.stdout.splitlines()) < 25

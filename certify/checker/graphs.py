@@ -12,6 +12,9 @@ import re
 
 from .numbers import Reject, integer
 
+MAX_NODES = 2_000_000     # widths summed over all levels
+MAX_PATHS = 100_000       # monomials in one equation of a refutation
+
 _LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
 
 
@@ -43,9 +46,12 @@ def pair_labels(xs, what: str) -> list:
 # Support
 # ---------------------------------------------------------------------------
 
-def parse_support(obj) -> tuple[list[int], list[set]]:
-    """-> (widths N_0..N_L, per layer the set of nonzero (i, j))."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("layers"), list) or not obj["layers"]:
+def parse_support(obj) -> tuple[list[int], list[list[tuple[int, int]]]]:
+    """-> (widths N_0..N_L, per layer the nonzero (i, j) in increasing order).
+    The support must be in the canonical form the fingerprint is taken of:
+    nonzeros strictly increasing, so no sorting is needed here."""
+    if (not isinstance(obj, dict) or set(obj) != {"layers"} or not isinstance(obj["layers"], list)
+            or not obj["layers"]):
         raise Reject("support: expected {\"layers\": [{\"shape\": ..., \"nonzeros\": ...}, ...]}")
     widths: list[int] = []
     layers = []
@@ -62,88 +68,123 @@ def parse_support(obj) -> tuple[list[int], list[set]]:
             widths.append(n_in)
         elif widths[-1] != n_in:
             raise Reject(f"support: layers {l - 1} and {l} do not chain")
+        if sum(widths) + n_out > MAX_NODES:
+            raise Reject(f"support: more than {MAX_NODES} nodes is beyond this checker's bound")
         widths.append(n_out)
-        pairs = set()
-        if not isinstance(m["nonzeros"], list):
+        nz = m["nonzeros"]
+        if not isinstance(nz, list):
             raise Reject(f"support layer {l}: nonzeros must be a list")
-        for p in m["nonzeros"]:
-            if not isinstance(p, list) or len(p) != 2:
-                raise Reject(f"support layer {l}: bad nonzero {p!r}")
-            i, j = integer(p[0], "row"), integer(p[1], "column")
-            if not (0 <= i < n_out and 0 <= j < n_in):
-                raise Reject(f"support layer {l}: nonzero {p!r} out of range")
-            pairs.add((i, j))
+        pairs, last = [], (-1, -1)
+        for p in nz:
+            if (type(p) is not list or len(p) != 2 or type(p[0]) is not int or type(p[1]) is not int
+                    or not (0 <= p[0] < n_out and 0 <= p[1] < n_in)):
+                raise Reject(f"support layer {l}: bad nonzero {p!r} for shape {shape}")
+            pair = (p[0], p[1])
+            if pair <= last:
+                raise Reject(f"support layer {l}: nonzeros must be strictly increasing (canonical form)")
+            pairs.append(pair)
+            last = pair
         layers.append(pairs)
     return widths, layers
 
 
-def fingerprint(widths: list[int], layers: list[set]) -> str:
-    canon = {"layers": [{"shape": [widths[l + 1], widths[l]], "nonzeros": [list(p) for p in sorted(s)]}
-                        for l, s in enumerate(layers)]}
-    text = json.dumps(canon, sort_keys=True, separators=(",", ":"))
+def fingerprint(support_obj) -> str:
+    """SHA-256 of the canonical text of an already validated support."""
+    text = json.dumps(support_obj, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------
-# Layered chains (levels of node labels, edges between consecutive levels)
+# Layered chains: level k holds nodes (first + k, i); pred[k][i] lists the
+# indices at level k-1 feeding node i (pred[0] is empty).
 # ---------------------------------------------------------------------------
 
 class Chain:
-    def __init__(self, levels: list[list], edges: set):
-        self.levels, self.edges = levels, edges
-        self.succ = {v: set() for lev in levels for v in lev}
-        self.pred = {v: set() for lev in levels for v in lev}
-        for u, v in edges:
-            self.succ[u].add(v)
-            self.pred[v].add(u)
+    def __init__(self, first: int, levels: list[list[int]], pred: list[dict[int, list[int]]]):
+        self.first, self.levels, self.pred = first, levels, pred
 
     @classmethod
     def of_support(cls, widths, layers) -> "Chain":
-        levels = [[(l, i) for i in range(n)] for l, n in enumerate(widths)]
-        edges = {((l, j), (l + 1, i)) for l, s in enumerate(layers) for i, j in s}
-        return cls(levels, edges)
+        pred: list[dict[int, list[int]]] = [{} for _ in widths]
+        for l, pairs in enumerate(layers, start=1):
+            for i, j in pairs:
+                pred[l].setdefault(i, []).append(j)
+        return cls(0, [list(range(n)) for n in widths], pred)
 
     @property
     def depth(self) -> int:
         return len(self.levels) - 1
 
-    def sub(self, levels: list[list]) -> "Chain":
-        keep = {v for lev in levels for v in lev}
-        return Chain(levels, {(u, v) for u, v in self.edges if u in keep and v in keep})
+    def slice(self, a: int, b: int) -> "Chain":
+        """Levels a-1..b (masks a..b, 1-based)."""
+        pred = [{}] + self.pred[a:b + 1]
+        return Chain(self.first + a - 1, self.levels[a - 1:b + 1], pred)
+
+    def restrict(self, nodes: set) -> "Chain":
+        levels = [[i for i in lev if (self.first + k, i) in nodes] for k, lev in enumerate(self.levels)]
+        pred = [{} for _ in levels]
+        for k in range(1, len(levels)):
+            for i in levels[k]:
+                ps = [j for j in self.pred[k].get(i, []) if (self.first + k - 1, j) in nodes]
+                if ps:
+                    pred[k][i] = ps
+        return Chain(self.first, levels, pred)
+
+    def edges(self):
+        """(u, v) label pairs; sub-chains only keep edges between their nodes."""
+        for k in range(1, len(self.levels)):
+            below = set(self.levels[k - 1])
+            for i in self.levels[k]:
+                for j in self.pred[k].get(i, []):
+                    if j in below:
+                        yield (self.first + k - 1, j), (self.first + k, i)
 
     def components(self) -> list[list]:
         """Undirected components with at least one edge, sorted."""
+        adj: dict = {}
+        for u, v in self.edges():
+            adj.setdefault(u, []).append(v)
+            adj.setdefault(v, []).append(u)
         seen, out = set(), []
-        for v in sorted(self.succ):
-            if v in seen or not (self.succ[v] or self.pred[v]):
+        for v in sorted(adj):
+            if v in seen:
                 continue
             comp, todo = set(), [v]
             while todo:
                 x = todo.pop()
                 if x not in comp:
                     comp.add(x)
-                    todo.extend(self.succ[x] | self.pred[x])
+                    todo.extend(adj[x])
             seen |= comp
             out.append(sorted(comp))
         return sorted(out)
 
     def split_is_disjoint(self, s: int) -> bool:
-        """C3 hypothesis at level s: twin classes have disjoint rectangles."""
-        below = {v: 1 << k for k, v in enumerate(self.levels[0])}        # inputs reaching v
-        for lev in self.levels[1:s + 1]:
-            for v in lev:
-                below[v] = 0
-                for u in self.pred[v]:
-                    below[v] |= below[u]
-        above = {v: 1 << k for k, v in enumerate(self.levels[-1])}       # outputs reached from v
-        for lev in reversed(self.levels[s:-1]):
-            for v in lev:
-                above[v] = 0
-                for w in self.succ[v]:
-                    above[v] |= above[w]
+        """C3 hypothesis at level s: twin classes have disjoint rectangles.
+        Reachability as Python-int bitsets: O(edges) integer operations."""
+        below = {i: 1 << pos for pos, i in enumerate(self.levels[0])}    # inputs reaching a node
+        for k in range(1, s + 1):
+            prev, below = below, {}
+            for i in self.levels[k]:
+                acc = 0
+                for j in self.pred[k].get(i, []):
+                    acc |= prev.get(j, 0)
+                below[i] = acc
+        above = {i: 1 << pos for pos, i in enumerate(self.levels[-1])}   # outputs a node reaches
+        succ_s: dict[int, list[int]] = {}
+        for k in range(self.depth, s, -1):
+            nxt, above = above, {j: 0 for j in self.levels[k - 1]}
+            for i in self.levels[k]:
+                for j in self.pred[k].get(i, []):
+                    if j in above:
+                        above[j] |= nxt[i]
+                        if k == s + 1:
+                            succ_s.setdefault(j, []).append(i)
         rect = {}
-        for v in self.levels[s]:
-            rect[(frozenset(self.pred[v]), frozenset(self.succ[v]))] = (above[v], below[v])
+        level_below = set(self.levels[s - 1])
+        for i in self.levels[s]:
+            ins = frozenset(j for j in self.pred[s].get(i, []) if j in level_below)
+            rect[(ins, frozenset(succ_s.get(i, [])))] = (above[i], below[i])
         cols_at_output: dict[int, int] = {}
         for rows, cols in rect.values():
             if not cols:
@@ -164,9 +205,13 @@ class Chain:
 
 class State:
     def __init__(self, chain: Chain):
-        self.succ = {v: set(w) for v, w in chain.succ.items()}
-        self.pred = {v: set(w) for v, w in chain.pred.items()}
-        self.sources, self.sinks = set(chain.levels[0]), set(chain.levels[-1])
+        nodes = [[(chain.first + k, i) for i in lev] for k, lev in enumerate(chain.levels)]
+        self.succ = {v: set() for lev in nodes for v in lev}
+        self.pred = {v: set() for lev in nodes for v in lev}
+        for u, v in chain.edges():
+            self.succ[u].add(v)
+            self.pred[v].add(u)
+        self.sources, self.sinks = set(nodes[0]), set(nodes[-1])
         self.dc: set = set()      # don't-care coordinates (sink, source)
 
     def hidden(self, v) -> bool:
@@ -215,6 +260,15 @@ class State:
 
     def paths(self, source, sink) -> list[frozenset]:
         """One monomial (set of edges) per path source -> sink."""
+        count = {sink: 1}          # count first: the enumeration below is exponential
+
+        def n_paths(v):
+            if v not in count:
+                count[v] = sum(n_paths(w) for w in self.succ[v])
+            return count[v]
+
+        if n_paths(source) > MAX_PATHS:
+            raise Reject(f"{source} -> {sink} has more than {MAX_PATHS} paths; beyond this checker's bound")
         out = []
 
         def walk(v, acc):

@@ -30,6 +30,10 @@ def integer(x, what: str) -> int:
     return x
 
 
+# Bounds that keep a hostile certificate from exhausting memory or time.
+MAX_EXPONENT = 10_000
+
+
 def laurent_terms(x, what: str) -> dict[int, fmpq]:
     """``[[exponent, "coefficient"], ...]`` -> {exponent: coefficient}."""
     if not isinstance(x, list):
@@ -39,6 +43,8 @@ def laurent_terms(x, what: str) -> dict[int, fmpq]:
         if not isinstance(term, list) or len(term) != 2:
             raise Reject(f"{what}: bad term {term!r}")
         e = integer(term[0], f"{what}: exponent")
+        if abs(e) > MAX_EXPONENT:
+            raise Reject(f"{what}: exponent {e} is beyond this checker's bound {MAX_EXPONENT}")
         out[e] = out.get(e, fmpq(0)) + rational(term[1])
     return {e: c for e, c in out.items() if c != 0}
 

@@ -58,8 +58,8 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         s = integer(proof["split"], "C3 split")
         _need(1 <= s < L, f"C3 split {s} is outside 1..{L - 1}")
         _need(chain.split_is_disjoint(s), f"C3 at split {s}: twin-class rectangles overlap")
-        check_closed(chain.sub(chain.levels[s:]), proof["left"], tally)
-        check_closed(chain.sub(chain.levels[:s + 1]), proof["right"], tally)
+        check_closed(chain.slice(s + 1, L), proof["left"], tally)
+        check_closed(chain.slice(1, s), proof["right"], tally)
     elif rule == "components":
         parts = proof["parts"]
         _need(isinstance(parts, list), "components: parts must be a list")
@@ -67,9 +67,7 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         _need([labels(p["nodes"], "components") for p in parts] == comps,
               "components: the parts are not the connected components of the chain")
         for comp, part in zip(comps, parts):
-            keep = set(comp)
-            check_closed(chain.sub([[v for v in lev if v in keep] for lev in chain.levels]),
-                         part["proof"], tally)
+            check_closed(chain.restrict(set(comp)), part["proof"], tally)
     elif rule == "reduce":
         state = State(chain)
         comps = replay(state, proof["steps"])
@@ -88,10 +86,12 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
 # not closed
 # ---------------------------------------------------------------------------
 
-def curve_limit(widths, layers, curve) -> list[list]:
-    """Multiply the curve out exactly; return the limit (t -> 0+) matrix."""
+def curve_limit(widths, layers, curve) -> dict:
+    """Multiply the curve out exactly; return the non-zero entries of the
+    limit (t -> 0+)."""
     L = len(layers)
     _need(isinstance(curve, list) and len(curve) == L, f"curve must list {L} layers")
+    allowed = [set(pairs) for pairs in layers]
     mats, shift = [], 0
     for l, entries in enumerate(curve, start=1):
         _need(isinstance(entries, list), f"curve layer {l} must be a list")
@@ -99,7 +99,7 @@ def curve_limit(widths, layers, curve) -> list[list]:
         for item in entries:
             _need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {item!r}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
-            _need((i, j) in layers[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
+            _need((i, j) in allowed[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
             _need((i, j) not in raw, f"curve layer {l}: entry ({i},{j}) given twice")
             raw[(i, j)] = laurent_terms(item[2], f"curve layer {l} entry ({i},{j})")
         k = max([0] + [-e for t in raw.values() for e in t])   # pole order of this layer
@@ -108,18 +108,38 @@ def curve_limit(widths, layers, curve) -> list[list]:
     # Product W_L ... W_1 = t^(-shift) * (product of the polynomial matrices).
     prod = mats[0]
     for m in mats[1:]:
+        by_row: dict = {}
+        for (k, j), b in prod.items():
+            by_row.setdefault(k, []).append((j, b))
         nxt: dict = {}
         for (i, k), a in m.items():
-            for (k2, j), b in prod.items():
-                if k2 == k:
-                    nxt[(i, j)] = nxt.get((i, j), fmpq_poly(0)) + a * b
+            for j, b in by_row.get(k, []):
+                nxt[(i, j)] = nxt.get((i, j), fmpq_poly(0)) + a * b
         prod = nxt
-    limit = [[coefficient(prod.get((i, j), fmpq_poly(0)), shift) for j in range(widths[0])]
-             for i in range(widths[-1])]
-    for (i, j), p in prod.items():
+    limit = {}
+    for (i, j), p in sorted(prod.items()):
         for e in range(min(shift, p.degree() + 1)):
             _need(p[e] == 0, f"curve: product entry ({i},{j}) has a t^{e - shift} term: no limit")
+        if coefficient(p, shift) != 0:
+            limit[(i, j)] = coefficient(p, shift)
     return limit
+
+
+def parse_limit(obj, widths) -> dict:
+    shape = [widths[-1], widths[0]]
+    _need(isinstance(obj, dict) and set(obj) == {"shape", "nonzeros"} and obj["shape"] == shape
+          and isinstance(obj["nonzeros"], list), f"limit must be {{\"shape\": {shape}, \"nonzeros\": [...]}}")
+    out, last = {}, (-1, -1)
+    for item in obj["nonzeros"]:
+        _need(isinstance(item, list) and len(item) == 3, f"limit: bad entry {item!r}")
+        i, j = integer(item[0], "limit row"), integer(item[1], "limit column")
+        _need(0 <= i < shape[0] and 0 <= j < shape[1] and (i, j) > last,
+              f"limit: entry ({i},{j}) out of range or out of order")
+        value = rational(item[2])
+        _need(value != 0, f"limit: entry ({i},{j}) is listed as zero")
+        out[(i, j)] = value
+        last = (i, j)
+    return out
 
 
 def check_refutation(state: State, comp: list, refutation, target) -> int:
@@ -161,15 +181,11 @@ def check_refutation(state: State, comp: list, refutation, target) -> int:
 def check_not_closed(widths, layers, chain: Chain, proof) -> str:
     _need(isinstance(proof, dict), "proof must be an object")
     L = len(layers)
-    limit = proof["limit"]
-    _need(isinstance(limit, list) and len(limit) == widths[-1]
-          and all(isinstance(r, list) and len(r) == widths[0] for r in limit),
-          f"limit must be a {widths[-1]}x{widths[0]} matrix")
-    stated = [[rational(x) for x in row] for row in limit]
+    stated = parse_limit(proof["limit"], widths)
     computed = curve_limit(widths, layers, proof["curve"])
-    for i, (r1, r2) in enumerate(zip(stated, computed)):
-        for j, (a, b) in enumerate(zip(r1, r2)):
-            _need(a == b, f"limit entry ({i},{j}) is stated as {a} but the curve tends to {b}")
+    for i, j in sorted(set(stated) | set(computed)):
+        a, b = stated.get((i, j), 0), computed.get((i, j), 0)
+        _need(a == b, f"limit entry ({i},{j}) is stated as {a} but the curve tends to {b}")
     red = proof["reduction"]
     _need(isinstance(red, dict), "reduction must be an object")
     state = State(chain)
@@ -181,7 +197,7 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> str:
     def target(a, b):
         out, inp = (a, b) if a[0] == L else (b, a)
         _need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
-        return stated[out[1]][inp[1]]
+        return stated.get((out[1], inp[1]), 0)
 
     n = check_refutation(state, comps[k], proof["refutation"], target)
     return (f"not closed: the curve's products tend to the stated limit, which is refuted by "
@@ -195,6 +211,8 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> str:
 def check_certificate(obj) -> Verdict:
     if not isinstance(obj, dict):
         raise Malformed("not a JSON object")
+    if "layers" in obj and "format" not in obj:
+        raise Malformed("this is a support file, not a certificate (decide it with 'certify decide')")
     missing = [k for k in ("format", "claim", "support_sha256", "support", "proof") if k not in obj]
     if missing:
         raise Malformed(f"missing field(s): {', '.join(missing)}")
@@ -205,7 +223,7 @@ def check_certificate(obj) -> Verdict:
         raise Malformed(f"claim must be one of {', '.join(CLAIMS)}")
     try:
         widths, layers = parse_support(obj["support"])
-        _need(fingerprint(widths, layers) == obj["support_sha256"],
+        _need(fingerprint(obj["support"]) == obj["support_sha256"],
               "the support does not match its SHA-256 fingerprint")
         chain = Chain.of_support(widths, layers)
         proof = obj["proof"]
