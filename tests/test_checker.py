@@ -173,6 +173,21 @@ def test_dropped_reduction_step_in_a_closed_reduce_proof():
         rejected(bad)
 
 
+def test_refutation_steps_may_only_use_the_facts_they_cite(lu3):
+    c = copy.deepcopy(lu3)
+    c["proof"]["refutation"]["steps"][1]["uses"] = []          # the zero step needs step 0
+    rejected(c, "zero needs")
+    c = copy.deepcopy(lu3)
+    c["proof"]["refutation"]["steps"][1]["uses"] = [1]         # itself
+    rejected(c, "uses must list earlier steps")
+    c = copy.deepcopy(lu3)
+    steps = c["proof"]["refutation"]["steps"]
+    steps.insert(0, dict(steps[0]))                            # an unused extra step
+    for st in steps[1:]:
+        st["uses"] = [k + 1 for k in st["uses"]]
+    rejected(c, "not used")
+
+
 # -- forged closedness proofs -----------------------------------------------
 
 def test_forged_closed_proofs_for_lu_are_rejected(lu3):

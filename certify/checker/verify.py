@@ -143,38 +143,49 @@ def parse_limit(obj, widths) -> dict:
 
 
 def check_refutation(state: State, comp: list, refutation, target) -> int:
+    """Replay a propagation refutation.  Step k may use only the facts of the
+    steps it lists in ``uses`` (all earlier); the last step must reach a
+    contradiction and every other step must be used by a later one."""
     _need(isinstance(refutation, dict) and refutation.get("method") == "propagation",
           "refutation: only method propagation is known")
     steps = refutation["steps"]
-    _need(isinstance(steps, list), "refutation: steps must be a list")
+    _need(isinstance(steps, list) and steps, "refutation: steps must be a non-empty list")
     inside = set(comp)
-    zero, nonzero = set(), set()
-    done = False
+    facts: list[tuple[set, set]] = []     # per step: (variables proved zero, proved non-zero)
+    used = set()
     for n, step in enumerate(steps):
         where = f"refutation step {n}"
-        _need(not done, f"{where}: steps after the contradiction")
         _need(isinstance(step, dict), f"{where}: not an object")
+        uses = step["uses"]
+        _need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
+              f"{where}: uses must list earlier steps")
+        used.update(uses)
+        zero = set().union(*(facts[k][0] for k in uses))
+        nonzero = set().union(*(facts[k][1] for k in uses))
         (snk, src), = pair_labels([step["entry"]], where)
         _need(snk in state.sinks and src in state.sources and snk in inside and src in inside
               and (snk, src) not in state.dc, f"{where}: {snk},{src} is not an observed entry of the component")
         a = target(snk, src)
         live = [m for m in state.paths(src, snk) if not (m & zero)]
         rule = step.get("rule")
+        last = n == len(steps) - 1
         if rule == "nonzero":
             _need(a != 0 and len(live) == 1, f"{where}: nonzero needs a non-zero target and one live monomial")
-            nonzero |= live[0]
+            facts.append((set(), set(live[0])))
+            _need(not last, f"{where}: a refutation must end in a contradiction")
         elif rule == "zero":
             (var,) = pair_labels([step["var"]], where)
             _need(a == 0 and len(live) == 1 and var in live[0] and live[0] - {var} <= nonzero,
                   f"{where}: zero needs target 0 and one live monomial whose other variables are non-zero")
-            done = var in nonzero
-            zero.add(var)
+            _need(last == (var in nonzero), f"{where}: only the last step may (and it must) contradict")
+            facts.append(({var}, set()))
         elif rule == "contradiction":
             _need(a != 0 and not live, f"{where}: contradiction needs a non-zero target and no live monomial")
-            done = True
+            _need(last, f"{where}: steps after the contradiction")
+            facts.append((set(), set()))
         else:
             raise Reject(f"{where}: unknown rule {rule!r}")
-    _need(done, "refutation: the steps do not reach a contradiction")
+    _need(used >= set(range(len(steps) - 1)), "refutation: a step is not used by any later step")
     return len(steps)
 
 
