@@ -152,6 +152,144 @@ def cmd_decide(args) -> int:
 
 
 # ---------------------------------------------------------------------------
+# optimum
+# ---------------------------------------------------------------------------
+
+OPTIMUM_MEANING = {
+    "no_optimum": "meaning: on the training set below, least squares has no minimizer: the loss "
+                  "gets arbitrarily close to 0 (along θ(ε) in the certificate) but no parameters "
+                  "reach it, so training drives some weights to infinity. Watch it with "
+                  "'certify train DIR --support SUPPORT'.",
+    "optimum_exists": "meaning: for every finite training set, least-squares training of this "
+                      "sparse ReLU network (biases free) has a minimizer.",
+    "undetermined": "meaning: nothing is claimed about training; see what is known above.",
+}
+
+
+def _fraction_text(q) -> str:
+    return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
+
+
+def _write_data(folder: str, data) -> list[str]:
+    """inputs.csv, targets.csv (exact values) and data.npz (floats)."""
+    import io
+
+    import numpy as np
+
+    from .optimum import data_arrays
+    parent = os.path.dirname(os.path.abspath(folder))
+    if not os.path.isdir(parent):
+        raise InputError(f"cannot create {folder}: folder {parent} does not exist")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise InputError(f"cannot write the training set into {folder}: it is a file")
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for name, rows, head in (("inputs.csv", data.inputs, "x"), ("targets.csv", data.targets, "y")):
+        lines = [",".join(f"{head}{k}" for k in range(len(rows[0])))]
+        lines += [",".join(_fraction_text(v) for v in r) for r in rows]
+        path = os.path.join(folder, name)
+        _write(path, "\n".join(lines) + "\n")
+        written.append(path)
+    X, Y = data_arrays(data)
+    buf = io.BytesIO()
+    np.savez(buf, inputs=X, targets=Y, t=np.array(data.t), columns=np.array(data.cols))
+    path = os.path.join(folder, "data.npz")
+    from .certificate import write_atomic_bytes
+    write_atomic_bytes(path, buf.getvalue())
+    written.append(path)
+    return written
+
+
+def _restricted_limit_text(limit: dict) -> str:
+    lines = _limit_lines(limit)
+    lines[0] = lines[0].replace("limit matrix A", "limit A'", 1).replace("columns = inputs", "columns = C'", 1)
+    return "\n".join(line if line.startswith("  [") else _wrap(line) for line in lines)
+
+
+def cmd_optimum(args) -> int:
+    from .optimum import decide_optimum
+    from .support import load_support
+
+    if args.output and _same_file(args.output, args.support):
+        raise InputError(f"-o {args.output} would overwrite the support it reads; choose another file")
+    progress = _Progress(args.json)
+    support = load_support(args.support, weights=args.weights)
+    d = decide_optimum(support, progress=progress)
+    path, files = None, []
+    if d.internal_error is None:
+        if args.output and d.text is not None:
+            _write(args.output, d.text)
+            path = args.output
+        if args.data_out and d.data is not None:
+            files = _write_data(args.data_out, d.data)
+    if args.json:
+        data = None
+        if d.data is not None:
+            data = {"columns": d.data.cols, "count": len(d.data.t), "t": d.data.t, "files": files}
+        print(json.dumps({"support": args.support, "support_sha256": support.fingerprint(),
+                          "widths": list(support.widths), "verdict": d.verdict, "rule": d.rule,
+                          "explanation": d.explanation, "certificate": path,
+                          "checked": d.internal_error is None and d.text is not None,
+                          "training_set": data}, indent=1))
+    else:
+        print(f"{args.support}: {support.describe()}")
+        print(f"verdict: {d.verdict.replace('_', ' ')}" +
+              (" for some training set" if d.verdict == "no_optimum" else ""))
+        print(_wrap(d.explanation))
+        if d.data is not None:
+            print(_restricted_limit_text(d.linear.limit))
+            x0 = ", ".join(_fraction_text(v) for v in d.data.inputs[0])
+            y0 = ", ".join(_fraction_text(v) for v in d.data.targets[0])
+            print(_wrap(f"training set: {len(d.data.t)} points, non-zero only on input columns "
+                        f"{d.data.cols}, at t = 1..{len(d.data.t)} on the moment curve; e.g. "
+                        f"x = [{x0}] -> y = [{y0}]."))
+            where = ", ".join(files) if files else "not saved (use --data-out DIR)"
+            print(f"data: {where}")
+        if d.internal_error is None:
+            print(_wrap(OPTIMUM_MEANING[d.verdict]))
+        if d.internal_error is None and d.text is not None:
+            what = "certificate" if d.decided else f"certificate of what is known (L_I {d.linear.verdict})"
+            where = f"written to {path}" if path else "not saved (use -o FILE)"
+            print(f"{what}: {where}; replayed and accepted by the independent checker")
+    if d.internal_error is not None:
+        return EXIT_REJECTED
+    return EXIT_OK if d.decided else EXIT_UNKNOWN
+
+
+# ---------------------------------------------------------------------------
+# train
+# ---------------------------------------------------------------------------
+
+def cmd_train(args) -> int:
+    from .support import load_support
+    from .training import Config, check_shapes, load_data, plot, train
+
+    if args.steps < 1 or args.log_every < 1:
+        raise InputError("--steps and --log-every must be positive")
+    if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+        raise InputError(f"cannot write {args.plot}: its folder does not exist")
+    X, Y = load_data(args.folder)
+    support = load_support(args.support, weights=args.weights)
+    check_shapes(support, X, Y)
+    cfg = Config(steps=args.steps, log_every=args.log_every, lr_adam=args.lr_adam, lr_gd=args.lr_gd,
+                 seed=args.seed, bias_init=args.bias_init)
+    print(f"training {args.support} ({support.describe()}) on {len(X)} points from {args.folder}")
+    print(f"full batch, masks applied after every step; inputs and targets scaled to [0, 1] per column; "
+          f"hidden biases start at {cfg.bias_init:g}")
+    runs = [train(support, X, Y, opt, cfg) for opt in ("gd", "adam")]
+    print(f"{'step':>7} | {'GD loss':>10} {'GD norm':>9} | {'Adam loss':>10} {'Adam norm':>9}")
+    for k, step in enumerate(runs[1].steps):
+        cells = []
+        for r in runs:
+            cells.append(f"{r.loss[k]:10.3e} {r.norm[k]:9.4f}" if k < len(r.steps) else f"{'diverged':>20}")
+        print(f"{step:7d} | {cells[0]} | {cells[1]}")
+    if args.plot:
+        plot({args.support: runs}, args.plot)
+        print(f"plot: written to {args.plot}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
 # check
 # ---------------------------------------------------------------------------
 
@@ -194,6 +332,7 @@ def cmd_pattern(args) -> int:
 def cmd_demo(args) -> int:
     from .checker import check_file
     from .engine import decide
+    from .optimum import decide_optimum
     from .patterns import lu
 
     n = 4
@@ -229,8 +368,28 @@ def cmd_demo(args) -> int:
     print(f"\ncertificate: {path} ({len(text.encode())} bytes; kept for you to inspect)")
     v = check_file(path)
     print(f"independent checker: {'accepted' if v.accepted else 'REJECTED'} ({v.message})")
-    print("\nNext: certify decide SUPPORT -o cert.json ; certify check cert.json ; certify --help")
-    return EXIT_OK if v.accepted and d.verdict == "not_closed" else EXIT_REJECTED
+
+    print("\n-- the training problem --")
+    o = decide_optimum(support)
+    data_dir = os.path.join(folder, "data")
+    files = _write_data(data_dir, o.data)
+    opt_path = os.path.join(folder, f"lu_{n}_optimum.json")
+    _write(opt_path, o.text)
+    print(_wrap(o.explanation))
+    print(_restricted_limit_text(o.linear.limit))
+    rows = [f"  t={t:2d}: x = [{', '.join(_fraction_text(q) for q in x)}] -> "
+            f"y = [{', '.join(_fraction_text(q) for q in y)}]"
+            for t, x, y in list(zip(o.data.t, o.data.inputs, o.data.targets))[:3]]
+    print(f"training set ({len(o.data.t)} points; first three):")
+    print("\n".join(rows))
+    print(f"data: {', '.join(files)}")
+    w = check_file(opt_path)
+    print(f"certificate: {opt_path}")
+    print(f"independent checker: {'accepted' if w.accepted else 'REJECTED'} ({w.message})")
+    print(f"\nNext: certify train {data_dir} --support lu:{n}   (watch the weights grow; ~5 s)")
+    print("      certify decide SUPPORT -o cert.json ; certify optimum SUPPORT ; certify --help")
+    ok = v.accepted and w.accepted and d.verdict == "not_closed" and o.verdict == "no_optimum"
+    return EXIT_OK if ok else EXIT_REJECTED
 
 
 def _laurent_text(terms) -> str:
@@ -295,6 +454,55 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SUPPORT holds weight values (e.g. pruned weights): the support is where "
                         "they are non-zero")
     d.set_defaults(func=cmd_decide)
+
+    o = sub.add_parser("optimum", help="does every training problem of the ReLU network have a minimizer?",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Least-squares training of the sparse ReLU network with these masks "
+                                   "(weights on the masks,\nbiases free) on finite training sets:\n\n"
+                                   "  optimum exists   no hidden layer, or one hidden layer whose "
+                                   "outputs read disjoint\n"
+                                   "                   hidden units (e.g. a single output)\n"
+                                   "  no optimum ...   a training set (written with --data-out) on "
+                                   "which no minimizer\n"
+                                   "                   exists, with a certificate\n"
+                                   "  undetermined     otherwise, with what is known",
+                       epilog="examples:\n  certify optimum lu:4 --data-out lu4-data -o lu4-opt.json\n"
+                              "  certify train lu4-data --support lu:4\n"
+                              "  certify optimum random:6,10,1:0.4:3\n\n"
+                              "exit status: 0 decided, 3 undetermined, 2 bad input, 1 internal error")
+    o.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
+    o.add_argument("-o", "--output", metavar="CERT", help="write the certificate (JSON) here")
+    o.add_argument("--data-out", metavar="DIR",
+                   help="write the training set here: inputs.csv, targets.csv (exact) and data.npz")
+    o.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    o.add_argument("--weights", action="store_true",
+                   help="SUPPORT holds weight values: the support is where they are non-zero")
+    o.set_defaults(func=cmd_optimum)
+
+    tr = sub.add_parser("train", help="train on a written training set and watch the weights",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Train the sparse ReLU network on DIR/data.npz (from 'certify "
+                                    "optimum --data-out DIR')\nwith plain gradient descent and with "
+                                    "Adam, full batch, masks applied after every step,\nand print "
+                                    "the loss and the parameter norm (all weights and biases). On an "
+                                    "ill-posed\nsupport the loss keeps falling while the norm keeps "
+                                    "growing. Defaults keep units alive:\nhidden biases start at 1, "
+                                    "inputs and targets are scaled to [0, 1] per column (this\nkeeps "
+                                    "the problem ill-posed or well-posed as it was).",
+                        epilog="examples:\n  certify optimum lu:4 --data-out lu4-data\n"
+                               "  certify train lu4-data --support lu:4 --plot lu4.png\n"
+                               "  certify train lu4-data --support dense:4,4,4")
+    tr.add_argument("folder", metavar="DIR", help="a folder written by 'certify optimum --data-out'")
+    tr.add_argument("--support", required=True, metavar="SUPPORT", help=SUPPORT_HELP)
+    tr.add_argument("--weights", action="store_true", help="SUPPORT holds weight values")
+    tr.add_argument("--steps", type=int, default=20_000, help="optimizer steps (default 20000)")
+    tr.add_argument("--log-every", type=int, default=500, help="table row every N steps (default 500)")
+    tr.add_argument("--lr-adam", type=float, default=1e-2, help="Adam learning rate (default 0.01)")
+    tr.add_argument("--lr-gd", type=float, default=1e-2, help="gradient descent step (default 0.01)")
+    tr.add_argument("--bias-init", type=float, default=1.0, help="initial hidden biases (default 1)")
+    tr.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
+    tr.add_argument("--plot", metavar="FILE.png", help="draw loss and norm curves (needs matplotlib)")
+    tr.set_defaults(func=cmd_train)
 
     c = sub.add_parser("check", help="replay certificates with the independent checker",
                        formatter_class=argparse.RawDescriptionHelpFormatter,

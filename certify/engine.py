@@ -31,6 +31,7 @@ class Decision:
     core: dict | None = None           # the reduced core, for "unknown"
     internal_error: str | None = None
     text: str | None = None            # the certificate as written (set by the self-check)
+    witness: Witness | None = None     # for "not_closed": curve and limit as exact objects
 
     @property
     def decided(self) -> bool:
@@ -166,7 +167,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Dec
             c = cert.build(support, "not_closed", proof)
             return _finish(Decision("not_closed", _rules_in(proof),
                                     _explain_witness(witness, reduction, support.depth), c,
-                                    limit=proof["limit"]), self_check, progress)
+                                    limit=proof["limit"], witness=witness), self_check, progress)
 
     progress("looking for a closedness proof (C3, components, reductions + C1/C2)")
     proof = ClosedProver(reduction, chain).prove(chain)
@@ -203,6 +204,6 @@ def _finish(d: Decision, self_check: bool, progress) -> Decision:
         return d
     return Decision("unknown", d.rules,
                     f"unknown: the engine found a {d.verdict.replace('_', ' ')} proof but the "
-                    f"independent checker rejected its certificate ({verdict.reason}). "
+                    f"independent checker rejected its certificate ({verdict.message}). "
                     "This is a bug in certify; please report it with the support.",
-                    None, internal_error=verdict.reason)
+                    None, internal_error=verdict.message)

@@ -196,3 +196,67 @@ def test_large_limits_are_listed_sparsely():
     r = run("decide", "random:50,60,40:0.05:1")
     assert r.returncode == 0 and "verdict: not closed" in r.stdout
     assert "non-zero entries A[" in r.stdout and len(r.stdout.splitlines()) < 25
+
+
+def test_optimum_writes_data_and_certificate(tmp_path):
+    data, cert = tmp_path / "d", tmp_path / "o.json"
+    r = run("optimum", "lu:4", "--data-out", str(data), "-o", str(cert))
+    assert r.returncode == 0, r.stderr
+    assert "verdict: no optimum for some training set" in r.stdout
+    rows = (data / "inputs.csv").read_text().splitlines()
+    assert rows[0] == "x0,x1,x2,x3" and rows[1:4] == ["1,1,0,0", "2,4,0,0", "3,9,0,0"] and len(rows) == 12
+    assert (data / "targets.csv").read_text().splitlines()[2] == "4,2,0,0"
+    with np.load(data / "data.npz") as f:
+        assert f["inputs"].shape == (11, 4) and f["targets"].shape == (11, 4)
+    assert run("check", str(cert)).returncode == 0
+    obj = json.loads(run("optimum", "lu:4", "--json").stdout)
+    assert obj["verdict"] == "no_optimum" and obj["training_set"]["count"] == 11
+
+
+def test_optimum_other_verdicts_and_bad_output(tmp_path):
+    r = run("optimum", "random:6,10,1:0.4:1")
+    assert r.returncode == 0 and "verdict: optimum exists" in r.stdout
+    r = run("optimum", "dense:3,3,3,3")
+    assert r.returncode == 3 and "undetermined" in r.stdout and "L_I is closed" in r.stdout
+    (tmp_path / "f").write_text("x")
+    r = run("optimum", "lu:3", "--data-out", str(tmp_path / "f"))
+    assert r.returncode == 2 and "is a file" in r.stderr
+
+
+def test_train_table_and_errors(tmp_path):
+    data = tmp_path / "d"
+    assert run("optimum", "lu:4", "--data-out", str(data)).returncode == 0
+    r = run("train", str(data), "--support", "lu:4", "--steps", "200", "--log-every", "100")
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert [int(line.split("|")[0]) for line in rows] == [0, 100, 200]
+    r = run("train", str(data), "--support", "lu:3")
+    assert r.returncode == 2 and "support has widths 3-3-3" in r.stderr
+    r = run("train", str(tmp_path / "none"), "--support", "lu:4")
+    assert r.returncode == 2 and "certify optimum" in r.stderr
+    try:
+        import matplotlib  # noqa: F401
+        has_mpl = True
+    except ImportError:
+        has_mpl = False
+    r = run("train", str(data), "--support", "lu:4", "--steps", "50", "--log-every", "10",
+            "--plot", str(tmp_path / "p.png"))
+    if has_mpl:
+        assert r.returncode == 0 and (tmp_path / "p.png").stat().st_size > 1000
+    else:
+        assert r.returncode == 2 and "matplotlib" in r.stderr
+
+
+def test_a_checker_rejection_never_reaches_the_user(monkeypatch):
+    # If the checker rejected an engine certificate, the answer must become
+    # unknown / undetermined with an internal-error note (exit 1), never a verdict.
+    import certify.checker as checker
+    from certify.engine import decide
+    from certify.optimum import decide_optimum
+    from certify.patterns import build_pattern
+    monkeypatch.setattr(checker, "check_certificate",
+                        lambda obj: checker.Verdict(False, obj["claim"], "forced rejection"))
+    d = decide(build_pattern("lu:3"))
+    assert d.verdict == "unknown" and "forced rejection" in d.internal_error and d.certificate is None
+    o = decide_optimum(build_pattern("lu:3"))
+    assert o.verdict == "undetermined" and o.internal_error

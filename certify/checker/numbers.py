@@ -61,3 +61,21 @@ def shifted_poly(terms: dict[int, fmpq], shift: int) -> fmpq_poly:
 
 def coefficient(p: fmpq_poly, k: int) -> fmpq:
     return p[k] if 0 <= k <= p.degree() else fmpq(0)
+
+
+# Laurent polynomials as {exponent: coefficient} dicts (no zero coefficients),
+# for the exact forward pass of a ReLU network along θ(ε).
+
+def l_add(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for e, c in b.items():
+        out[e] = out.get(e, fmpq(0)) + c
+    return {e: c for e, c in out.items() if c != 0}
+
+
+def l_mul(a: dict, b: dict) -> dict:
+    out: dict = {}
+    for e1, c1 in a.items():
+        for e2, c2 in b.items():
+            out[e1 + e2] = out.get(e1 + e2, fmpq(0)) + c1 * c2
+    return {e: c for e, c in out.items() if c != 0}

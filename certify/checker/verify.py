@@ -8,6 +8,7 @@
   replays to the stated core; the propagation refutation of the limit on the
   named component replays to a contradiction.
 * ``unknown``: only the reduction replay (no verdict is claimed).
+* ``optimum_exists`` / ``no_optimum``: see ``training.py``.
 
 Imports only the standard library and FLINT (never the engine).
 """
@@ -22,9 +23,10 @@ from flint import fmpq_poly
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly
+from .training import check_no_optimum, check_optimum_exists
 
 FORMAT = "certify-certificate/1"
-CLAIMS = ("closed", "not_closed", "unknown")
+CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum")
 
 
 class Malformed(Exception):
@@ -189,8 +191,10 @@ def check_refutation(state: State, comp: list, refutation, target) -> int:
     return len(steps)
 
 
-def check_not_closed(widths, layers, chain: Chain, proof) -> str:
-    _need(isinstance(proof, dict), "proof must be an object")
+def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
+    """Verify a W1 proof; return the (sparse) limit it refutes."""
+    _need(isinstance(proof, dict) and proof.get("rule") == "W1",
+          f"rule {proof.get('rule') if isinstance(proof, dict) else proof!r} does not prove non-closedness")
     L = len(layers)
     stated = parse_limit(proof["limit"], widths)
     computed = curve_limit(widths, layers, proof["curve"])
@@ -210,9 +214,8 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> str:
         _need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
         return stated.get((out[1], inp[1]), 0)
 
-    n = check_refutation(state, comps[k], proof["refutation"], target)
-    return (f"not closed: the curve's products tend to the stated limit, which is refuted by "
-            f"propagation in {n} steps on reduced component {k}")
+    check_refutation(state, comps[k], proof["refutation"], target)
+    return stated
 
 
 # ---------------------------------------------------------------------------
@@ -244,8 +247,14 @@ def check_certificate(obj) -> Verdict:
             rules = ", ".join(f"{r} x{n}" for r, n in sorted(tally.items()))
             return Verdict(True, claim, f"closed: proof tree re-derived ({rules})")
         if claim == "not_closed":
-            _need(proof.get("rule") == "W1", f"rule {proof.get('rule')!r} does not prove non-closedness")
-            return Verdict(True, claim, check_not_closed(widths, layers, chain, proof))
+            check_not_closed(widths, layers, chain, proof)
+            n = len(proof["refutation"]["steps"])
+            return Verdict(True, claim, f"not closed: the curve's products tend to the stated limit, "
+                                        f"which propagation refutes in {n} steps")
+        if claim == "optimum_exists":
+            return Verdict(True, claim, check_optimum_exists(widths, layers, proof))
+        if claim == "no_optimum":
+            return Verdict(True, claim, check_no_optimum(widths, layers, proof, check_not_closed))
         _need(isinstance(proof, dict) and proof.get("rule") == "reduce" and "components" not in proof,
               "an unknown claim carries only a reduction")
         state = State(chain)
