@@ -29,6 +29,12 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
+def _out_path(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("an output path must not be empty")
+    return text
+
+
 class _Progress:
     """Stage messages on stderr, only once a run has taken over a second."""
 
@@ -43,7 +49,10 @@ class _Progress:
 
 def _write(path: str, text: str) -> None:
     from .certificate import write_atomic
-    folder = os.path.dirname(os.path.abspath(path))
+    if not path:
+        raise InputError("an output path is empty")
+    path = os.path.realpath(path)          # write through a symlink, not over it
+    folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {path}: folder {folder} does not exist")
     if os.path.isdir(path):
@@ -448,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "exit status: 0 closed or not closed, 3 unknown, 2 bad input, "
                               "1 internal error")
     d.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
-    d.add_argument("-o", "--output", metavar="CERT", help="write the certificate (JSON) here")
+    d.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate (JSON) here")
     d.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     d.add_argument("--weights", action="store_true",
                    help="SUPPORT holds weight values (e.g. pruned weights): the support is where "
@@ -471,8 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "  certify optimum random:6,10,1:0.4:3\n\n"
                               "exit status: 0 decided, 3 undetermined, 2 bad input, 1 internal error")
     o.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
-    o.add_argument("-o", "--output", metavar="CERT", help="write the certificate (JSON) here")
-    o.add_argument("--data-out", metavar="DIR",
+    o.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate (JSON) here")
+    o.add_argument("--data-out", metavar="DIR", type=_out_path,
                    help="write the training set here: inputs.csv, targets.csv (exact) and data.npz")
     o.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     o.add_argument("--weights", action="store_true",
@@ -501,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--lr-gd", type=float, default=1e-2, help="gradient descent step (default 0.01)")
     tr.add_argument("--bias-init", type=float, default=1.0, help="initial hidden biases (default 1)")
     tr.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
-    tr.add_argument("--plot", metavar="FILE.png", help="draw loss and norm curves (needs matplotlib)")
+    tr.add_argument("--plot", metavar="FILE.png", type=_out_path, help="draw loss and norm curves (needs matplotlib)")
     tr.set_defaults(func=cmd_train)
 
     c = sub.add_parser("check", help="replay certificates with the independent checker",
@@ -522,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="patterns:\n" + _catalogue() + "\n\nexample:\n"
                                "  certify pattern monarch:16:4 -o monarch.json")
     pt.add_argument("spec", metavar="SPEC", help="a pattern, e.g. lu:4 or dense:4,6,3")
-    pt.add_argument("-o", "--output", metavar="FILE",
+    pt.add_argument("-o", "--output", metavar="FILE", type=_out_path,
                     help="write here instead of standard output ('-' is standard output)")
     pt.add_argument("--form", choices=("auto", "rows", "sparse"), default="auto",
                     help="rows of 0/1 or {shape, nonzeros}; auto: rows up to 10,000 entries")
@@ -553,7 +562,9 @@ def main(argv=None) -> int:
             return EXIT_INPUT
         return args.func(args)
     except InputError as e:
-        print(f"certify: error: {e}", file=sys.stderr)
+        # One line, whatever the message quotes (file names may hold newlines).
+        line = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(e))
+        print(f"certify: error: {line}", file=sys.stderr)
         if getattr(args, "json", False):
             print(json.dumps({"verdict": None, "error": str(e)}))
         return EXIT_INPUT
@@ -562,6 +573,9 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as e:          # e.g. standard output on a full disk
+        print(f"certify: error: {e.strerror or e}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as e:  # never a traceback for users; CERTIFY_DEBUG=1 shows it
         if os.environ.get("CERTIFY_DEBUG"):
             raise

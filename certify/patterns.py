@@ -6,12 +6,13 @@ side first).  The masks are documented in ``docs/patterns.md``.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
 
 from .errors import InputError
-from .support import MAX_TOTAL_ENTRIES, Support, from_masks
+from .support import MAX_LAYERS, MAX_TOTAL_ENTRIES, Support, from_masks
 
 CATALOGUE = {
     "lu": ("lu:n", "W1 upper triangular, W2 lower triangular (n x n): products L U"),
@@ -34,10 +35,10 @@ def is_pattern_spec(spec: str) -> bool:
 
 
 def _int(text: str, what: str, spec: str, minimum: int = 1) -> int:
-    try:
-        v = int(text, 10)
-    except ValueError:
-        raise InputError(f"{spec}: {what} must be an integer, got {text!r}") from None
+    # Plain ASCII digits only: int() would also take "4_0", " 4" or "+4".
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise InputError(f"{spec}: {what} must be a whole number written with digits, got {text!r}")
+    v = int(text)
     if v < minimum:
         raise InputError(f"{spec}: {what} must be at least {minimum}, got {v}")
     return v
@@ -47,6 +48,8 @@ def _widths(text: str, spec: str) -> list[int]:
     ws = [_int(t, "every width", spec) for t in text.split(",")]
     if len(ws) < 2:
         raise InputError(f"{spec}: give at least two widths (input width, output width)")
+    if len(ws) - 1 > MAX_LAYERS:
+        raise InputError(f"{spec}: {len(ws) - 1} layers is more than this tool handles ({MAX_LAYERS})")
     total = sum(a * b for a, b in zip(ws, ws[1:]))
     if total > MAX_TOTAL_ENTRIES:
         raise InputError(f"{spec}: {total} mask entries is more than this tool handles ({MAX_TOTAL_ENTRIES})")
@@ -112,7 +115,7 @@ def random_pattern(widths: list[int], density: Fraction, seed: int) -> Support:
         if density == 0:
             masks.append(np.zeros((b, a), dtype=bool))
             gen.random_raw(a * b)
-        elif density == 1:
+        elif threshold >= 2 ** 64:       # every 64-bit word is below density * 2^64
             masks.append(np.ones((b, a), dtype=bool))
             gen.random_raw(a * b)
         else:
@@ -152,16 +155,17 @@ def build_pattern(spec: str) -> Support:
         return monarch(n, b)
     if name == "blockdiag":
         n, b, layers = _int(args[0], "n", spec), _int(args[1], "b", spec), _int(args[2], "L", spec)
+        if layers > MAX_LAYERS:
+            raise InputError(f"{spec}: {layers} layers is more than this tool handles ({MAX_LAYERS})")
         if n % b:
             raise InputError(f"{spec}: the number of blocks b={b} must divide n={n}")
         _square_limit(n, layers, spec)
         return blockdiag(n, b, layers)
     # random
     widths = _widths(args[0], spec)
-    try:
-        density = Fraction(args[1])
-    except (ValueError, ZeroDivisionError):
-        raise InputError(f"{spec}: density must be a number in [0, 1], got {args[1]!r}") from None
+    if not re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,30})?|[0-9]{1,9}/[1-9][0-9]{0,8}", args[1]):
+        raise InputError(f"{spec}: density must be a number in [0, 1] such as 0.4 or 2/5, got {args[1]!r}")
+    density = Fraction(args[1])
     if not 0 <= density <= 1:
         raise InputError(f"{spec}: density must be in [0, 1], got {args[1]}")
     seed = _int(args[2], "seed", spec, minimum=0)

@@ -19,44 +19,47 @@ from .reductions import Reduction, State, reduce
 # C1 / C2 on a reduced component
 # ---------------------------------------------------------------------------
 
-def _bipartite_components_complete(entries: set[tuple[Node, Node]]) -> bool:
-    """Is every connected component of the bipartite graph ``entries``
-    (pairs ``(row, col)``) complete bipartite?"""
-    adj: dict[tuple, set] = {}
-    for r, c in entries:
-        adj.setdefault(("r", r), set()).add(("c", c))
-        adj.setdefault(("c", c), set()).add(("r", r))
-    seen = set()
-    for start in adj:
-        if start in seen:
-            continue
-        comp, stack = [], [start]
-        seen.add(start)
-        while stack:
-            x = stack.pop()
-            comp.append(x)
-            for y in adj[x]:
-                if y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-        rows = sum(1 for x in comp if x[0] == "r")
-        cols = len(comp) - rows
-        edges = sum(len(adj[x]) for x in comp if x[0] == "r")
-        if edges != rows * cols:
-            return False
-    return True
+class TwoFactor:
+    """A two-factor component as boolean matrices: ``U`` (sinks x hidden),
+    ``V`` (hidden x sources), ``D`` (don't-care), and ``count``, the number
+    of hidden nodes covering each entry.  Shared by C1/C2 and the W1 search."""
+
+    def __init__(self, state: State, comp: list[Node]):
+        self.hidden = [v for v in comp if state.is_hidden(v)]
+        self.sinks = [v for v in comp if v in state.sinks]
+        self.sources = [v for v in comp if v in state.sources]
+        row = {v: k for k, v in enumerate(self.sinks)}
+        col = {v: k for k, v in enumerate(self.sources)}
+        hid = {v: k for k, v in enumerate(self.hidden)}
+        self.U = np.zeros((len(self.sinks), len(self.hidden)), dtype=bool)
+        self.V = np.zeros((len(self.hidden), len(self.sources)), dtype=bool)
+        g = state.graph
+        for h, k in hid.items():
+            self.U[[row[q] for q in g.successors(h)], k] = True
+            self.V[k, [col[p] for p in g.predecessors(h)]] = True
+        self.D = np.zeros((len(self.sinks), len(self.sources)), dtype=bool)
+        for q, p in state.dont_care:
+            if q in row and p in col:
+                self.D[row[q], col[p]] = True
+        # Exact counts (at most the number of hidden nodes) in float64.
+        self.count = self.U.astype(np.float64) @ self.V.astype(np.float64)
+
+    def exclusive(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, cols, E): node k's rectangle and its observed entries that no
+        other node covers."""
+        rows, cols = np.flatnonzero(self.U[:, k]), np.flatnonzero(self.V[k])
+        block = np.ix_(rows, cols)
+        return rows, cols, (self.count[block] == 1) & ~self.D[block]
+
+    def observed_disjoint(self) -> bool:
+        return bool((self.count[~self.D] <= 1).all())
 
 
-def observed_patterns(state: State, comp: list[Node]) -> dict[Node, set[tuple[Node, Node]]]:
-    """For a two-factor component: hidden node -> its observed entries
-    ``(sink, source)`` (its rectangle minus D)."""
-    g = state.graph
-    out = {}
-    for h in comp:
-        if state.is_hidden(h):
-            out[h] = {(q, p) for q in g.successors(h) for p in g.predecessors(h)
-                      if (q, p) not in state.dont_care}
-    return out
+def complete_blocks(E: np.ndarray) -> bool:
+    """Is every connected component of the bipartite graph E complete?
+    Equivalently: any two rows have equal or disjoint column sets."""
+    rows = np.unique(E[E.any(axis=1)], axis=0)
+    return int(rows.sum()) == int(rows.any(axis=0).sum())
 
 
 def closed_component_rule(state: State, comp: list[Node]) -> str | None:
@@ -66,15 +69,12 @@ def closed_component_rule(state: State, comp: list[Node]) -> str | None:
     g = state.graph
     if any(v in state.sinks for u in comp if u in state.sources for v in g.successors(u)):
         return None   # a direct edge: R5 was not applied (never after `reduce`)
-    patterns = observed_patterns(state, comp)
-    seen: set = set()
-    for entries in patterns.values():
-        if seen & entries:
-            return None
-        seen |= entries
-        if not _bipartite_components_complete(entries):
-            return None
-    return "C1" if len(patterns) == 1 else "C2"
+    tf = TwoFactor(state, comp)
+    if not tf.observed_disjoint():
+        return None
+    if not all(complete_blocks(tf.exclusive(k)[2]) for k in range(len(tf.hidden))):
+        return None
+    return "C1" if len(tf.hidden) == 1 else "C2"
 
 
 def reduce_route(chain: Chain, reduction: Reduction | None = None) -> dict | None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,8 +24,12 @@ import numpy as np
 
 from .errors import InputError
 
-# Refuse supports whose dense masks would not fit comfortably in memory.
+# Refuse supports whose dense masks would not fit comfortably in memory, whose
+# certificates (which list every non-zero) would not, or whose proofs would
+# nest deeper than Python's recursion comfortably allows.
 MAX_TOTAL_ENTRIES = 50_000_000
+MAX_NONZEROS = 4_000_000
+MAX_LAYERS = 256
 
 
 @dataclass(frozen=True)
@@ -204,6 +209,8 @@ def from_masks(masks: Sequence, weights: bool = False) -> Support:
     weight tensors) and the support is where they are non-zero."""
     if isinstance(masks, (str, bytes)) or not isinstance(masks, Sequence) or len(masks) == 0:
         raise InputError("the support is empty: give at least one mask")
+    if len(masks) > MAX_LAYERS:
+        raise InputError(f"{len(masks)} layers is more than this tool handles ({MAX_LAYERS})")
     out = []
     total = 0
     for layer, m in enumerate(masks, start=1):
@@ -216,6 +223,10 @@ def from_masks(masks: Sequence, weights: bool = False) -> Support:
         total += arr.size
         _check_size(total, "support")
         out.append(arr)
+    nonzeros = sum(int(m.sum()) for m in out)
+    if nonzeros > MAX_NONZEROS:
+        raise InputError(f"{nonzeros} non-zero mask entries is more than this tool handles "
+                         f"({MAX_NONZEROS}); certificates list every non-zero")
     for l in range(1, len(out)):
         prev_out, this_in = out[l - 1].shape[0], out[l].shape[1]
         if prev_out != this_in:
@@ -242,11 +253,16 @@ def load_file(path: str, weights: bool = False) -> Support:
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a support file")
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(f"{path}: not a regular file")
     try:
         with open(path, "rb") as fh:
-            head = fh.read(4)
+            head = fh.read(6)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if head == b"\x93NUMPY":
+        raise InputError(f"{path}: a single .npy array; save the masks with np.savez (one array "
+                         "per layer, input side first) or as JSON")
     try:
         if head.startswith(b"PK"):  # .npz is a zip archive
             return _load_npz(path, weights)
@@ -254,8 +270,8 @@ def load_file(path: str, weights: bool = False) -> Support:
             obj = json.load(fh)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{path}: not valid JSON ({e})") from None
+    except (ValueError, RecursionError) as e:   # bad JSON or UTF-8, absurd integers, nesting
+        raise InputError(f"{path}: not valid JSON ({str(e)[:200]})") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:
@@ -266,14 +282,30 @@ def load_file(path: str, weights: bool = False) -> Support:
 
 def _load_npz(path: str, weights: bool = False) -> Support:
     try:
+        _check_npz_shapes(path)
         with np.load(path, allow_pickle=False) as data:
             names = list(data.files)
             if not names:
                 raise InputError("the .npz file holds no arrays")
             arrays = [data[name] for name in names]
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
-        raise InputError(f"not a readable .npz archive ({e})") from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise InputError(f"not a readable .npz archive ({str(e)[:200]})") from None
     return from_masks(arrays, weights)
+
+
+def _check_npz_shapes(path: str) -> None:
+    """Read each member's .npy header first, so a huge declared shape is
+    refused before anything is allocated."""
+    total = 0
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            with z.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape, _, _ = read(fh)
+            total += math.prod(shape)
+            _check_size(total, "the .npz masks")
 
 
 def load_support(spec: str, weights: bool = False) -> Support:

@@ -5,15 +5,16 @@ limit refuted.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
 from flint import fmpq
 
 from .chains import Node
 from .laurent import ONE, ZERO, Laurent
 from .reductions import Edge, Reduction, State, lift
 from .refutations import w1_refutation
+from .rules import TwoFactor, complete_blocks
 from .support import Support
 
 
@@ -27,58 +28,35 @@ class W1:
     cancel: Node | None       # another node covering (i1, j2), or None when it is in D
 
 
-def _cover(state: State, comp: list[Node]) -> dict[tuple[Node, Node], list[Node]]:
-    g = state.graph
-    cover: dict[tuple[Node, Node], list[Node]] = {}
-    for h in comp:
-        if state.is_hidden(h):
-            for q in g.successors(h):
-                for p in g.predecessors(h):
-                    cover.setdefault((q, p), []).append(h)
-    return cover
-
-
 def find_w1(state: State, comp: list[Node]) -> W1 | None:
     """An exclusive P4: rows i1, i2, columns j1, j2 of a hidden node's
     rectangle with (i1,j1), (i2,j1), (i2,j2) covered by it alone and observed,
-    (i1,j2) not.  Exists iff some node's exclusive-entry graph has a component
-    that is not complete bipartite."""
+    (i1,j2) not.  Exists iff some node's exclusive-entry graph has a
+    component that is not complete bipartite, i.e. two of its rows whose
+    column sets meet without being equal."""
     if not state.two_factor(comp):
         return None
-    g = state.graph
-    cover = _cover(state, comp)
-    for h in comp:
-        if not state.is_hidden(h):
+    tf = TwoFactor(state, comp)
+    for k, h in enumerate(tf.hidden):
+        rows, cols, E = tf.exclusive(k)
+        if complete_blocks(E):
             continue
-        excl = {(q, p) for q in g.successors(h) for p in g.predecessors(h)
-                if (q, p) not in state.dont_care and cover[(q, p)] == [h]}
-        rows_of: dict[Node, list[Node]] = {}
-        cols_of: dict[Node, list[Node]] = {}
-        for q, p in sorted(excl):
-            cols_of.setdefault(q, []).append(p)
-            rows_of.setdefault(p, []).append(q)
-        for i in sorted(cols_of):
-            # Breadth-first from row i: a column at distance 3 that is not a
-            # neighbour of i closes an induced path i - j1 - i2 - j2.
-            dist = {("r", i): 0}
-            parent: dict = {}
-            queue = deque([("r", i)])
-            while queue:
-                x = queue.popleft()
-                if dist[x] == 3:
-                    j2 = x[1]
-                    i2 = parent[x][1]
-                    j1 = parent[parent[x]][1]
-                    others = [k for k in cover[(i, j2)] if k != h]
-                    cancel = None if (i, j2) in state.dont_care else min(others)
-                    return W1(h, i, j1, i2, j2, cancel)
-                nbrs = [("c", p) for p in cols_of.get(x[1], [])] if x[0] == "r" else \
-                    [("r", q) for q in rows_of.get(x[1], [])]
-                for y in nbrs:
-                    if y not in dist:
-                        dist[y] = dist[x] + 1
-                        parent[y] = x
-                        queue.append(y)
+        live = np.flatnonzero(E.any(axis=1))
+        _, first = np.unique(E[live], axis=0, return_index=True)
+        reps = live[np.sort(first)]                     # one row per distinct pattern
+        overlap = E[reps].astype(np.int64) @ E[reps].T.astype(np.int64)
+        np.fill_diagonal(overlap, 0)
+        a, b = (int(x) for x in np.argwhere(overlap > 0)[0])
+        ra, rb = reps[a], reps[b]
+        j1 = int(np.flatnonzero(E[ra] & E[rb])[0])
+        only_b = np.flatnonzero(E[rb] & ~E[ra])
+        # i2 is the row holding a column the other row lacks.
+        (i1, i2, j2) = (ra, rb, int(only_b[0])) if only_b.size else \
+            (rb, ra, int(np.flatnonzero(E[ra] & ~E[rb])[0]))
+        r1, r2, c1, c2 = rows[i1], rows[i2], cols[j1], cols[j2]
+        others = [tf.hidden[m] for m in np.flatnonzero(tf.U[r1] & tf.V[:, c2]) if m != k]
+        cancel = None if tf.D[r1, c2] else min(others)
+        return W1(h, tf.sinks[r1], tf.sources[c1], tf.sinks[r2], tf.sources[c2], cancel)
     return None
 
 

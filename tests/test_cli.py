@@ -177,7 +177,7 @@ def test_mixed_up_files_get_pointed_errors(tmp_path):
     sup = tmp_path / "s.json"
     run("pattern", "lu:2", "-o", str(sup))
     r = run("check", str(sup))
-    assert r.returncode == 2 and "support file, not a certificate" in r.stdout
+    assert r.returncode == 2 and "support file, not a certificate" in r.stderr
 
 
 def test_json_mode_reports_errors_as_json_too():

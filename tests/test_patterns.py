@@ -83,18 +83,28 @@ def test_random_extremes_and_reproducibility():
 @pytest.mark.parametrize("spec, words", [
     ("foo:3", "unknown pattern"),
     ("lu", "expected lu:n"),
-    ("lu:x", "integer"),
+    ("lu:x", "whole number"),
+    ("lu:4_0", "whole number"),
+    ("lu:+4", "whole number"),
+    ("lu: 4", "whole number"),
     ("lu:0", "at least 1"),
     ("butterfly:12", "power of two"),
     ("monarch:10:3", "must divide"),
     ("blockdiag:10:4:2", "must divide"),
     ("dense:4", "at least two widths"),
-    ("dense:4,,3", "integer"),
+    ("dense:4,,3", "whole number"),
+    ("dense:" + ",".join(["2"] * 300), "more than this tool handles"),
     ("random:3,3:1.5:0", "in [0, 1]"),
     ("random:3,3:abc:0", "density"),
-    ("random:3,3:0.5:-1", "at least 0"),
+    ("random:3,3:0.5:-1", "whole number"),
+    ("random:3,3: 0.5 :1", "density"),
     ("dense:100000,100000", "more than this tool handles"),
 ])
 def test_bad_specs(spec, words):
     with pytest.raises(InputError, match=words.replace("[", r"\[").replace("]", r"\]")):
         build_pattern(spec)
+
+
+def test_density_a_hair_below_one_is_all_ones():
+    # ceil(density * 2^64) = 2^64: every 64-bit word is below it.
+    assert build_pattern("random:3,3:0.99999999999999999999999:1").masks[0].all()

@@ -25,15 +25,18 @@ def main(argv=None) -> int:
         return 0 if args else 2
     status = 0
     for path in args:
+        shown = path.encode("unicode_escape").decode("ascii") if not path.isprintable() else path
         try:
             v = check_file(path)
         except Malformed as e:
-            print(f"{path}: unreadable: {e}")
+            print(f"{shown}: unreadable: {e}", file=sys.stderr)
             status = 2
             continue
+        except Exception as e:  # a checker failure never accepts, and never stops the batch
+            v = Verdict(False, "?", f"the checker failed on this file ({type(e).__name__})")
         if v.accepted:
-            print(f"{path}: accepted ({v.message})")
+            print(f"{shown}: accepted ({v.message})")
         else:
-            print(f"{path}: REJECTED: {v.message}")
+            print(f"{shown}: REJECTED: {v.message}")
             status = max(status, 1)
     return status

@@ -13,13 +13,14 @@ import re
 from .numbers import Reject, integer
 
 MAX_NODES = 2_000_000     # widths summed over all levels
+MAX_LAYERS = 256
 MAX_PATHS = 100_000       # monomials in one equation of a refutation
 
 _LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
 
 
 def label(x) -> tuple[int, int]:
-    if not isinstance(x, str) or not _LABEL.match(x):
+    if not isinstance(x, str) or not _LABEL.fullmatch(x):
         raise Reject(f"{x!r} is not a node label \"layer:index\"")
     a, b = x.split(":")
     return int(a), int(b)
@@ -53,6 +54,8 @@ def parse_support(obj) -> tuple[list[int], list[list[tuple[int, int]]]]:
     if (not isinstance(obj, dict) or set(obj) != {"layers"} or not isinstance(obj["layers"], list)
             or not obj["layers"]):
         raise Reject("support: expected {\"layers\": [{\"shape\": ..., \"nonzeros\": ...}, ...]}")
+    if len(obj["layers"]) > MAX_LAYERS:
+        raise Reject(f"support: more than {MAX_LAYERS} layers is beyond this checker's bound")
     widths: list[int] = []
     layers = []
     for l, m in enumerate(obj["layers"], start=1):

@@ -18,10 +18,14 @@ _RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 
 
 def rational(text) -> fmpq:
-    if not isinstance(text, str) or not _RATIONAL.match(text):
+    """A rational in lowest terms written as "-3/4" or "5" (nothing else)."""
+    if not isinstance(text, str) or len(text) > 2000 or not _RATIONAL.fullmatch(text):
         raise Reject(f"{text!r} is not a rational written as a string like \"-3/4\"")
     num, _, den = text.partition("/")
-    return fmpq(int(num), int(den) if den else 1)
+    q = fmpq(int(num), int(den) if den else 1)
+    if den and (q.q != int(den) or q.q == 1):
+        raise Reject(f"{text!r} is not in lowest terms")
+    return q
 
 
 def integer(x, what: str) -> int:

@@ -241,38 +241,46 @@ def check_certificate(obj) -> Verdict:
               "the support does not match its SHA-256 fingerprint")
         chain = Chain.of_support(widths, layers)
         proof = obj["proof"]
+        shape = "-".join(map(str, widths)) if len(widths) <= 8 else \
+            f"{'-'.join(map(str, widths[:3]))}-...-{widths[-1]} ({len(widths) - 1} layers)"
+        about = f" [support {shape}, sha256 {obj['support_sha256'][:12]}]"
         if claim == "closed":
             tally: dict = {}
             check_closed(chain, proof, tally)
             rules = ", ".join(f"{r} x{n}" for r, n in sorted(tally.items()))
-            return Verdict(True, claim, f"closed: proof tree re-derived ({rules})")
+            return Verdict(True, claim, f"closed: proof tree re-derived ({rules}){about}")
         if claim == "not_closed":
             check_not_closed(widths, layers, chain, proof)
             n = len(proof["refutation"]["steps"])
             return Verdict(True, claim, f"not closed: the curve's products tend to the stated limit, "
-                                        f"which propagation refutes in {n} steps")
+                                        f"which propagation refutes in {n} steps{about}")
         if claim == "optimum_exists":
-            return Verdict(True, claim, check_optimum_exists(widths, layers, proof))
+            return Verdict(True, claim, check_optimum_exists(widths, layers, proof) + about)
         if claim == "no_optimum":
-            return Verdict(True, claim, check_no_optimum(widths, layers, proof, check_not_closed))
+            return Verdict(True, claim, check_no_optimum(widths, layers, proof, check_not_closed) + about)
         _need(isinstance(proof, dict) and proof.get("rule") == "reduce" and "components" not in proof,
               "an unknown claim carries only a reduction")
         state = State(chain)
         replay(state, proof["steps"])
         check_core(state, proof["core"])
-        return Verdict(True, claim, "no verdict claimed; the reduction to the stated core replays")
+        return Verdict(True, claim, "no verdict claimed; the reduction to the stated core replays" + about)
     except Reject as e:
         return Verdict(False, claim, str(e))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as e:
-        return Verdict(False, claim, f"malformed proof ({type(e).__name__}: {e})")
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError,
+            OverflowError, MemoryError) as e:
+        return Verdict(False, claim, f"malformed proof ({type(e).__name__}: {str(e)[:200]})")
 
 
 def check_file(path: str) -> Verdict:
+    import os
+    import stat
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise Malformed("not a regular file")
         with open(path, "r", encoding="utf-8") as fh:
             obj = json.load(fh)
     except OSError as e:
         raise Malformed(f"cannot read ({e.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise Malformed(f"not valid JSON ({e})") from None
+    except (ValueError, RecursionError) as e:     # bad JSON, bad UTF-8, absurd integers, nesting
+        raise Malformed(f"not valid JSON ({str(e)[:200]})") from None
     return check_certificate(obj)

@@ -1,0 +1,145 @@
+"""Hostile or odd input: one error line and exit 2 (or a rejection), never a
+traceback, a hang, or a silent wrong answer.  Cases found by an adversarial
+review."""
+
+import copy
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from certify.checker import check_certificate
+
+
+def run(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "certify", *args], capture_output=True, text=True,
+                          timeout=120, **kw)
+
+
+def one_error_line(r, words):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.fixture(scope="module")
+def lu3(tmp_path_factory):
+    p = tmp_path_factory.mktemp("c") / "lu3.json"
+    assert run("decide", "lu:3", "-o", str(p)).returncode == 0
+    return json.loads(p.read_text())
+
+
+def with_fingerprint(c):
+    text = json.dumps(c["support"], sort_keys=True, separators=(",", ":"))
+    c["support_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    return c
+
+
+def test_huge_exponents_are_rejected_not_crashed(lu3):
+    for e in (10 ** 30, -10 ** 30, 10 ** 9):
+        c = copy.deepcopy(lu3)
+        c["proof"]["curve"][0][0][2] = [[e, "1"]]
+        v = check_certificate(c)
+        assert not v.accepted and "bound" in v.message
+
+
+def test_huge_widths_are_rejected(lu3):
+    c = copy.deepcopy(lu3)
+    c["claim"], c["proof"] = "closed", {"rule": "layer"}
+    c["support"] = {"layers": [{"shape": [10 ** 12, 10 ** 12], "nonzeros": []}]}
+    v = check_certificate(with_fingerprint(c))
+    assert not v.accepted and "bound" in v.message
+
+
+def test_exponentially_many_paths_are_refused_quickly():
+    # dense 1-12-...-12-1 (8 masks): 12^7 paths between the input and the output.
+    widths = [1] + [12] * 7 + [1]
+    layers = [{"shape": [b, a], "nonzeros": [[i, j] for i in range(b) for j in range(a)]}
+              for a, b in zip(widths, widths[1:])]
+    c = {"format": "certify-certificate/1", "claim": "not_closed", "support_sha256": "",
+         "support": {"layers": layers},
+         "proof": {"rule": "W1", "reduction": {"steps": [{"rule": "R6", "components": []}], "core": {}},
+                   "component": 0, "curve": [[] for _ in layers],
+                   "limit": {"shape": [1, 1], "nonzeros": []},
+                   "refutation": {"method": "propagation",
+                                  "steps": [{"entry": ["8:0", "0:0"], "rule": "contradiction", "uses": []}]}}}
+    v = check_certificate(with_fingerprint(c))
+    assert not v.accepted
+
+
+def test_strict_number_and_label_spelling(lu3):
+    for path, value in ((["proof", "reduction", "steps", 0, "node"], "1:2\n"),
+                        (["proof", "limit", "nonzeros", 0, 2], "1\n"),
+                        (["proof", "limit", "nonzeros", 0, 2], "2/2")):
+        c = copy.deepcopy(lu3)
+        target = c
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        assert not check_certificate(c).accepted, value
+
+
+def test_checker_batch_survives_bad_files(tmp_path, lu3):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(lu3))
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"format": ' + "9" * 5000 + "}")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000 + "]" * 100000)
+    r = subprocess.run([sys.executable, "-m", "certify.checker", str(huge), str(deep), str(good)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{good}: accepted" in r.stdout and r.stderr.count("unreadable") == 2
+
+
+def test_oversized_and_deep_json_supports(tmp_path):
+    p = tmp_path / "big.json"
+    p.write_text('{"layers": [[[1, ' + "1" * 5000 + "]]]}")
+    one_error_line(run("decide", str(p)), "not valid JSON")
+    p.write_text('{"layers": ' + "[" * 100000 + "]" * 100000 + "}")
+    one_error_line(run("decide", str(p)), "not valid JSON")
+
+
+def test_special_files_are_refused(tmp_path):
+    one_error_line(run("decide", "/dev/zero"), "not a regular file")
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    one_error_line(run("decide", str(fifo)), "not a regular file")
+    r = run("check", str(fifo))
+    assert r.returncode == 2 and "not a regular file" in r.stderr
+
+
+def test_npy_and_huge_npz_headers(tmp_path):
+    np.save(tmp_path / "m.npy", np.ones((2, 2)))
+    one_error_line(run("decide", str(tmp_path / "m.npy")), "np.savez")
+    # A member whose header declares a 10^6 x 10^6 array, with no data behind it.
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "|b1", "fortran_order": False,
+                                               "shape": (10 ** 6, 10 ** 6)})
+    with zipfile.ZipFile(tmp_path / "huge.npz", "w") as z:
+        z.writestr("a.npy", buf.getvalue())
+    one_error_line(run("decide", str(tmp_path / "huge.npz")), "more than this tool handles")
+
+
+def test_output_paths(tmp_path):
+    one_error_line(run("decide", "lu:3", "-o", ""), "must not be empty")
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert run("decide", "lu:3", "-o", str(link)).returncode == 0
+    assert link.is_symlink() and json.loads(target.read_text())["claim"] == "not_closed"
+
+
+def test_control_characters_in_names_stay_on_one_line():
+    one_error_line(run("decide", "missing\nfile.json"), "missing\\nfile.json")
+
+
+def test_too_many_nonzeros_is_refused_early():
+    one_error_line(run("decide", "dense:2100,2100"), "non-zero mask entries")
