@@ -266,6 +266,54 @@ def cmd_optimum(args) -> int:
 
 
 # ---------------------------------------------------------------------------
+# member
+# ---------------------------------------------------------------------------
+
+def cmd_member(args) -> int:
+    from .membership import decide_member, load_matrix
+    from .support import load_support
+
+    if args.output and (_same_file(args.output, args.support) or _same_file(args.output, args.matrix)):
+        raise InputError(f"-o {args.output} would overwrite an input; choose another file")
+    progress = _Progress(args.json)
+    support = load_support(args.support, weights=args.weights)
+    M = load_matrix(args.matrix)
+    d = decide_member(support, M, progress=progress)
+    path = None
+    if args.output and d.text is not None and d.internal_error is None:
+        _write(args.output, d.text)
+        path = args.output
+    factors = None
+    if d.factors is not None:
+        factors = [[[i, j, _fraction_text(x.coefficient(0))] for (i, j), x in sorted(m.items())]
+                   for m in d.factors]
+    if args.json:
+        print(json.dumps({"support": args.support, "matrix": args.matrix, "verdict": d.verdict,
+                          "explanation": d.explanation, "certificate": path,
+                          "checked": d.text is not None and d.internal_error is None,
+                          "factors": factors}, indent=1))
+    else:
+        print(f"{args.support}: {support.describe()}; matrix {len(M)}x{len(M[0])}")
+        print(f"verdict: {d.verdict.replace('_', ' ')}")
+        print(_wrap(d.explanation))
+        if d.factors is not None:
+            for l, m in enumerate(d.factors, start=1):
+                rows, cols = support.mask(l).shape
+                if rows * cols <= 144:
+                    dense = [["0"] * cols for _ in range(rows)]
+                    for (i, j), x in m.items():
+                        dense[i][j] = _fraction_text(x.coefficient(0))
+                    print(f"W_{l} =")
+                    print("\n".join(_matrix_lines(dense)))
+        if d.text is not None and d.internal_error is None:
+            where = f"written to {path}" if path else "not saved (use -o FILE)"
+            print(f"certificate: {where}; replayed and accepted by the independent checker")
+    if d.internal_error is not None:
+        return EXIT_REJECTED
+    return EXIT_OK if d.decided else EXIT_UNKNOWN
+
+
+# ---------------------------------------------------------------------------
 # train
 # ---------------------------------------------------------------------------
 
@@ -487,6 +535,28 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--weights", action="store_true",
                    help="SUPPORT holds weight values: the support is where they are non-zero")
     o.set_defaults(func=cmd_optimum)
+
+    mb = sub.add_parser("member", help="is this exact matrix a product with these masks?",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Decide whether MATRIX equals W_L...W_1 for some weights on the "
+                                    "masks of SUPPORT\n(fixed-support matrix factorisation), with a "
+                                    "certificate:\n\n"
+                                    "  member      exact rational factors (the checker multiplies "
+                                    "them out)\n"
+                                    "  not member  a refutation (propagation or Nullstellensatz)\n"
+                                    "  unknown     neither found within this version's bounds",
+                        epilog="MATRIX: a .json file of rows (numbers or strings like \"-3/4\"), a "
+                               ".npy file (floats\nare taken at their exact binary value), or the rows "
+                               "themselves, e.g. '[[0,1],[1,0]]'.\n\n"
+                               "examples:\n  certify member lu:3 '[[0,1,0],[1,0,0],[0,0,1]]'\n"
+                               "  certify member lu:3 M.json -o m.json\n\n"
+                               "exit status: 0 decided, 3 unknown, 2 bad input, 1 internal error")
+    mb.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
+    mb.add_argument("matrix", metavar="MATRIX", help="the matrix (outputs x inputs)")
+    mb.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate here")
+    mb.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    mb.add_argument("--weights", action="store_true", help="SUPPORT holds weight values")
+    mb.set_defaults(func=cmd_member)
 
     tr = sub.add_parser("train", help="train on a written training set and watch the weights",
                         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,7 +1,7 @@
 """``decide``: closed / not closed / unknown for the linear product set
 ``L_I`` of a support, with a certificate the independent checker accepts.
 
-Order of work: reduce the whole chain (R1-R6); a W1 witness in a reduced
+Order of work: reduce the whole chain (R1-R6); a W1/W2 witness in a reduced
 component settles "not closed"; otherwise look for a closedness proof (C1/C2
 after reductions, C3 splits, components); otherwise "unknown" with the
 reduced core.  Every certificate is replayed by ``certify.checker`` before
@@ -102,21 +102,11 @@ def _explain_closed(proof: dict) -> str:
     return f"closed: {head}. Proof tree: {tree}."
 
 
-def _unit(v) -> str:
-    return f"unit {v[1]} of layer {v[0]} (node {cert.node(v)})"
-
-
-def _explain_witness(w: Witness, reduction: Reduction, L: int) -> str:
-    d = w.detail
-    cancel = f"also gets a contribution from hidden {_unit(d.cancel)}" if d.cancel is not None \
-        else "is a free entry"
-    e = lambda a, b: _entry(a, b, L)   # noqa: E731
-    return (f"not closed: rule W1 (exclusive P4) at hidden {_unit(d.node)}, after exact reductions "
-            f"({_step_counts(reduction.steps)}): the product entries (output,input) "
-            f"{e(d.i1, d.j1)}, {e(d.i2, d.j1)}, {e(d.i2, d.j2)} get contributions from this unit "
-            f"alone, and {e(d.i1, d.j2)} {cancel}. Along the curve in the certificate the products "
-            f"tend to the limit A below as t -> 0+, and A is not a product with these masks "
-            f"(propagation refutation, {len(w.refutation)} steps).")
+def _explain_witness(w: Witness, reduction: Reduction) -> str:
+    return (f"not closed: {w.local.text}; after exact reductions ({_step_counts(reduction.steps)}). "
+            f"Along the curve in the certificate the products tend to the limit A below as "
+            f"t -> 0+, and A is not a product with these masks (propagation refutation, "
+            f"{len(w.local.refutation)} steps).")
 
 
 def _describe_component(state: State, comp) -> str:
@@ -132,7 +122,12 @@ def _quiet(stage: str) -> None:
     pass
 
 
-def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Decision:
+RULE_SETS = ("core", "all")
+
+
+def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
+    """``rules="core"`` limits the witnesses to W1 (the baseline the
+    exhaustive study compares against); ``"all"`` adds W2."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
     # usually fall to C3 alone, which is cheap even on large supports; try
@@ -149,24 +144,20 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet) -> Dec
     reduction = reduce(original) if support.depth > 1 else None
 
     if reduction is not None:
-        progress("looking for a W1 witness")
-        witness = find_witness(support, original, reduction)
+        progress("looking for a witness (W1, W2)")
+        witness = find_witness(support, original, reduction, rules)
         if witness is not None:
             proof = {
-                "rule": "W1",
+                "rule": witness.rule,
                 "reduction": {"steps": reduction.steps, "core": reduction.final.core()},
                 "component": witness.component,
-                "witness": {"node": witness.detail.node,
-                            "rows": [witness.detail.i1, witness.detail.i2],
-                            "cols": [witness.detail.j1, witness.detail.j2],
-                            "cancel": witness.detail.cancel if witness.detail.cancel else "dont_care"},
+                "witness": witness.local.info,
                 "curve": cert.curve(witness.layers),
                 "limit": cert.sparse_matrix((support.widths[-1], support.widths[0]), witness.limit),
-                "refutation": {"method": "propagation", "steps": witness.refutation},
+                "refutation": {"method": "propagation", "steps": witness.local.refutation},
             }
             c = cert.build(support, "not_closed", proof)
-            return _finish(Decision("not_closed", _rules_in(proof),
-                                    _explain_witness(witness, reduction, support.depth), c,
+            return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,
                                     limit=proof["limit"], witness=witness), self_check, progress)
 
     progress("looking for a closedness proof (C3, components, reductions + C1/C2)")

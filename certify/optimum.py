@@ -137,8 +137,7 @@ def _no_optimum(support: Support, cols: list[int], d: Decision) -> OptimumDecisi
     n, dd = len(data.t), len(cols)
     curve = ", ".join(["t"] + [f"t^{k}" for k in range(2, dd + 1)])
     text = (f"no optimum: restricted to the input columns C' = {cols}, the product set is not closed "
-            f"(rule {d.witness.rule} at hidden unit {d.witness.detail.node[1]} of layer "
-            f"{d.witness.detail.node[0]}; its limit A' is below). Take the {n} points "
+            f"(rule {d.witness.rule}; its limit A' is below). Take the {n} points "
             f"x(t) = ({curve}) on those columns, t = 1..{n}, with targets y = A' x. Along θ(ε) in "
             f"the certificate every hidden unit is active and the loss tends to 0; yet no "
             f"parameters reach loss 0, since along the curve any network is affine on some "

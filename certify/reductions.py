@@ -266,11 +266,13 @@ def reduce(state: State) -> Reduction:
 # Lifting a curve on the reduced state back to the original edges
 # ---------------------------------------------------------------------------
 
-def lift(original: State, steps: list[dict], weights: dict[Edge, Laurent]) -> dict[Edge, Laurent]:
+def lift(original: State, steps: list[dict], weights: dict[Edge, Laurent],
+         free=None) -> dict[Edge, Laurent]:
     """Map edge weights on the state reached by ``steps`` to weights on
     ``original`` with the same path sums on every observed coordinate of the
-    reduced state, and path sum exactly 0 on every coordinate the steps put
-    into D.  Edges absent from a weight dict have weight 0."""
+    reduced state, and path sum exactly ``free(sink, source)`` (default 0) on
+    every coordinate the steps put into D.  Edges absent from a weight dict
+    have weight 0."""
     s = original.copy()
     undo = [apply_step(s, step) for step in steps]
     w = {e: x for e, x in weights.items() if not x.is_zero()}
@@ -296,11 +298,12 @@ def lift(original: State, steps: list[dict], weights: dict[Edge, Laurent]) -> di
             for src in sorted({src for src, _ in step["edges"]}):
                 sums[src] = s.path_sums_from(src, w, order)
             for src, snk in step["edges"]:
-                other = sums[src].get(snk, ZERO)
+                want = free(snk, src) if free else ZERO
+                x = want - sums[src].get(snk, ZERO)
                 g.add_edge(src, snk)
                 s.dont_care.discard((snk, src))
-                if not other.is_zero():
-                    w[(src, snk)] = -other
+                if not x.is_zero():
+                    w[(src, snk)] = x
             continue
         if rule == "R2":
             h = step["node"]

@@ -19,6 +19,8 @@ one, so deleting or reordering steps breaks the references.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 def w1_refutation(node, i1, j1, i2, j2) -> list[dict]:
     """The W1 limit (1 at (i1,j1) and (i2,j2), 0 at (i2,j1)) is not in the set:
@@ -29,3 +31,219 @@ def w1_refutation(node, i1, j1, i2, j2) -> list[dict]:
         {"entry": (i2, j1), "rule": "zero", "var": (node, i2), "uses": [0]},
         {"entry": (i2, j2), "rule": "contradiction", "uses": [1]},
     ]
+
+
+def w2_refutation(entry, u, a, b, r1, r2, ca, c, cb) -> list[dict]:
+    """The W2 limit (1 at (r1,ca), (r1,cb), (r2,c); 0 at (r2,ca), (r2,cb)):
+    the two exclusive columns force u^a_r2 = u^b_r2 = 0, and then (r2, c),
+    covered by a and b only, cannot be 1.  ``entry(row, col)`` and ``u(node,
+    row)`` name coordinates and row-side edges in the state's orientation."""
+    return [
+        {"entry": entry(r1, ca), "rule": "nonzero", "uses": []},
+        {"entry": entry(r2, ca), "rule": "zero", "var": u(a, r2), "uses": [0]},
+        {"entry": entry(r1, cb), "rule": "nonzero", "uses": []},
+        {"entry": entry(r2, cb), "rule": "zero", "var": u(b, r2), "uses": [2]},
+        {"entry": entry(r2, c), "rule": "contradiction", "uses": [1, 3]},
+    ]
+
+
+# ---------------------------------------------------------------------------
+# General propagation on a component's system
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Equation:
+    entry: tuple            # (sink, source)
+    monomials: list         # one frozenset of edges per path source -> sink
+    target: object          # fmpq
+
+
+def path_monomials(graph, source, sink, limit: int = 10_000) -> list[frozenset] | None:
+    """One monomial (set of edges) per path ``source -> sink``; None beyond ``limit``."""
+    memo: dict = {sink: [()]}
+
+    def paths(v):
+        if v not in memo:
+            out = []
+            for w in sorted(graph.successors(v)):
+                out += [((v, w),) + rest for rest in paths(w)]
+                if len(out) > limit:
+                    raise OverflowError
+            memo[v] = out
+        return memo[v]
+
+    try:
+        return [frozenset(p) for p in paths(source)]
+    except OverflowError:
+        return None
+
+
+def component_system(state, comp, target) -> list[Equation] | None:
+    """Equations of the observed coordinates inside ``comp``; ``target(sink,
+    source)`` gives the right-hand side.  None if some equation is too big."""
+    nodes = set(comp)
+    eqs = []
+    for snk in sorted(state.sinks & nodes):
+        for src in sorted(state.sources & nodes):
+            if (snk, src) not in state.dont_care:
+                monos = path_monomials(state.graph, src, snk)
+                if monos is None:
+                    return None
+                eqs.append(Equation((snk, src), monos, target(snk, src)))
+    return eqs
+
+
+def propagate(equations: list[Equation]) -> list[dict] | None:
+    """Run the propagation rules to a fixpoint; on a contradiction return the
+    steps it needs, in derivation order, each citing the steps it uses."""
+    zero: dict = {}          # variable -> step that proved it zero
+    nonzero: dict = {}
+    steps: list[dict] = []
+    deps: list[set[int]] = []
+
+    def killers(eq) -> set[int]:
+        return {min(zero[x] for x in m if x in zero) for m in eq.monomials if any(x in zero for x in m)}
+
+    def finish(step: dict, used: set[int]) -> list[dict]:
+        steps.append(step)
+        deps.append(used)
+        need, todo = set(), [len(steps) - 1]
+        while todo:
+            k = todo.pop()
+            if k not in need:
+                need.add(k)
+                todo.extend(deps[k])
+        order = sorted(need)
+        renumber = {old: new for new, old in enumerate(order)}
+        out = []
+        for k in order:
+            st = dict(steps[k])
+            st["uses"] = sorted(renumber[u] for u in deps[k])
+            out.append(st)
+        return out
+
+    changed = True
+    while changed:
+        changed = False
+        for eq in equations:
+            live = [m for m in eq.monomials if not any(x in zero for x in m)]
+            if eq.target != 0:
+                if not live:
+                    return finish({"entry": eq.entry, "rule": "contradiction"}, killers(eq))
+                if len(live) == 1 and any(x not in nonzero for x in live[0]):
+                    steps.append({"entry": eq.entry, "rule": "nonzero"})
+                    deps.append(killers(eq))
+                    for x in live[0]:
+                        nonzero.setdefault(x, len(steps) - 1)
+                    changed = True
+            elif len(live) == 1:
+                unknown = sorted(x for x in live[0] if x not in nonzero)
+                if len(unknown) > 1:
+                    continue
+                var = unknown[0] if unknown else sorted(live[0])[0]
+                used = killers(eq) | {nonzero[x] for x in live[0] if x != var}
+                step = {"entry": eq.entry, "rule": "zero", "var": var}
+                if var in nonzero:
+                    return finish(step, used | {nonzero[var]})
+                steps.append(step)
+                deps.append(used)
+                zero[var] = len(steps) - 1
+                changed = True
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Nullstellensatz refutations: cofactors g_e with sum_e g_e (phi_e - A_e) = 1
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Nullstellensatz:
+    variables: list                  # edges, in the order of the exponent vectors
+    cofactors: list                  # [(entry, {exponent tuple: fmpq}), ...] (non-zero ones)
+    degree: int
+
+
+def _monomials(n: int, degree: int):
+    """Exponent tuples of total degree <= degree in n variables."""
+    from itertools import combinations_with_replacement
+    for d in range(degree + 1):
+        for combo in combinations_with_replacement(range(n), d):
+            e = [0] * n
+            for i in combo:
+                e[i] += 1
+            yield tuple(e)
+
+
+def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns: int = 4000,
+                    deadline: float | None = None) -> Nullstellensatz | None:
+    """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
+    elimination over Q; None when none exists within the bounds (the system
+    may still have no solution)."""
+    import time
+
+    from flint import fmpq
+    variables = sorted({x for eq in equations for m in eq.monomials for x in m})
+    index = {v: i for i, v in enumerate(variables)}
+    n = len(variables)
+    zero = (0,) * n
+    polys = []
+    for eq in equations:
+        f: dict = {}
+        for m in eq.monomials:
+            e = [0] * n
+            for x in m:
+                e[index[x]] += 1
+            f[tuple(e)] = f.get(tuple(e), fmpq(0)) + 1
+        f[zero] = f.get(zero, fmpq(0)) - eq.target
+        polys.append({k: v for k, v in f.items() if v != 0})
+    for degree in range(max_degree + 1):
+        mons = list(_monomials(n, degree))
+        if len(mons) * len(polys) > max_unknowns:
+            return None
+        basis: dict = {}             # pivot -> (poly, tag); the pivot is the poly's largest monomial
+
+        def reduce(p: dict, tag: dict) -> None:
+            while True:
+                cands = [m for m in p if m in basis]
+                if not cands:
+                    return
+                top = max(cands)
+                c = p[top]
+                bp, bt = basis[top]
+                for k, v in bp.items():
+                    x = p.get(k, 0) - c * v
+                    if x == 0:
+                        p.pop(k, None)
+                    else:
+                        p[k] = x
+                for k, v in bt.items():
+                    x = tag.get(k, 0) - c * v
+                    if x == 0:
+                        tag.pop(k, None)
+                    else:
+                        tag[k] = x
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError
+
+        try:
+            for e, f in enumerate(polys):
+                for m in mons:
+                    p = {tuple(a + b for a, b in zip(k, m)): v for k, v in f.items()}
+                    tag = {(e, m): fmpq(1)}
+                    reduce(p, tag)
+                    if p:
+                        top = max(p)
+                        c = p[top]
+                        basis[top] = ({k: v / c for k, v in p.items()}, {k: v / c for k, v in tag.items()})
+            target, comb = {zero: fmpq(1)}, {}
+            reduce(target, comb)
+        except TimeoutError:
+            return None
+        if not target:
+            # 1 - sum c_i b_i = 0 was reached by subtracting, so comb holds -c_i.
+            cof: dict = {}
+            for (e, m), v in comb.items():
+                cof.setdefault(e, {})[m] = -v
+            cofactors = [(equations[e].entry, g) for e, g in sorted(cof.items()) if g]
+            return Nullstellensatz(variables, cofactors, degree)
+    return None

@@ -13,27 +13,44 @@ from flint import fmpq
 from .chains import Node
 from .laurent import ONE, ZERO, Laurent
 from .reductions import Edge, Reduction, State, lift
-from .refutations import w1_refutation
+from .refutations import w1_refutation, w2_refutation
 from .rules import TwoFactor, complete_blocks
 from .support import Support
 
 
 @dataclass
-class W1:
-    node: Node
-    i1: Node
-    j1: Node
-    i2: Node
-    j2: Node
-    cancel: Node | None       # another node covering (i1, j2), or None when it is in D
+class Local:
+    """A witness on a reduced component: a curve on its edges whose limit is
+    refuted by ``refutation`` (propagation steps on the component)."""
+    rule: str
+    curve: dict[Edge, Laurent]
+    refutation: list[dict]
+    info: dict               # what the certificate's "witness" field records
+    text: str                # the explanation's description of the mechanism
 
 
-def find_w1(state: State, comp: list[Node]) -> W1 | None:
-    """An exclusive P4: rows i1, i2, columns j1, j2 of a hidden node's
+T, INV = Laurent.monomial(1, 1), Laurent.monomial(1, -1)
+
+
+def _entry_text(a: Node, b: Node) -> str:
+    out, inp = (a, b) if a[0] > b[0] else (b, a)
+    return f"({out[1]},{inp[1]})"
+
+
+def _unit(v: Node) -> str:
+    return f"hidden unit {v[1]} of layer {v[0]}"
+
+
+def find_w1(state: State, comp: list[Node]) -> Local | None:
+    """W1, an exclusive P4: rows i1, i2, columns j1, j2 of a hidden node's
     rectangle with (i1,j1), (i2,j1), (i2,j2) covered by it alone and observed,
     (i1,j2) not.  Exists iff some node's exclusive-entry graph has a
     component that is not complete bipartite, i.e. two of its rows whose
-    column sets meet without being equal."""
+    column sets meet without being equal.
+
+    Curve: u_i1 = 1, v_j1 = 1, u_i2 = t, v_j2 = 1/t; a node that also covers
+    (i1, j2) puts -1/t there (or it is a free entry).  Limit: 1 at (i1, j1)
+    and (i2, j2), 0 elsewhere."""
     if not state.two_factor(comp):
         return None
     tf = TwoFactor(state, comp)
@@ -54,21 +71,87 @@ def find_w1(state: State, comp: list[Node]) -> W1 | None:
         (i1, i2, j2) = (ra, rb, int(only_b[0])) if only_b.size else \
             (rb, ra, int(np.flatnonzero(E[ra] & ~E[rb])[0]))
         r1, r2, c1, c2 = rows[i1], rows[i2], cols[j1], cols[j2]
+        i1, j1, i2, j2 = tf.sinks[r1], tf.sources[c1], tf.sinks[r2], tf.sources[c2]
         others = [tf.hidden[m] for m in np.flatnonzero(tf.U[r1] & tf.V[:, c2]) if m != k]
         cancel = None if tf.D[r1, c2] else min(others)
-        return W1(h, tf.sinks[r1], tf.sources[c1], tf.sinks[r2], tf.sources[c2], cancel)
+        curve = {(j1, h): ONE, (h, i1): ONE, (h, i2): T, (j2, h): INV}
+        if cancel is not None:
+            curve[(j2, cancel)] = -INV
+            curve[(cancel, i1)] = ONE
+        refutation = w1_refutation(h, i1, j1, i2, j2)
+        e = _entry_text
+        how = f"also gets a contribution from {_unit(cancel)}" if cancel else "is a free entry"
+        text = (f"rule W1 (exclusive P4) at {_unit(h)} (node {h[0]}:{h[1]}): the product entries "
+                f"(output,input) {e(i1, j1)}, {e(i2, j1)}, {e(i2, j2)} get contributions from this "
+                f"unit alone, and {e(i1, j2)} {how}")
+        info = {"node": h, "rows": [i1, i2], "cols": [j1, j2], "cancel": cancel or "dont_care"}
+        return Local("W1", curve, refutation, info, text)
     return None
 
 
-def w1_curve(w: W1) -> dict[Edge, Laurent]:
-    """u_{i1}=1, v_{j1}=1, u_{i2}=t, v_{j2}=1/t; the cancelling node (if any)
-    puts -1/t at (i1, j2).  Limit: 1 at (i1,j1) and (i2,j2), 0 elsewhere."""
-    t, inv = Laurent.monomial(1, 1), Laurent.monomial(1, -1)
-    curve = {(w.j1, w.node): ONE, (w.node, w.i1): ONE, (w.node, w.i2): t, (w.j2, w.node): inv}
-    if w.cancel is not None:
-        curve[(w.j2, w.cancel)] = -inv
-        curve[(w.cancel, w.i1)] = ONE
-    return curve
+def find_w2(state: State, comp: list[Node]) -> Local | None:
+    """W2, the two-node mechanism (docs/theory.md §4): rank-one nodes a, b
+    sharing rows r1, r2 and a column c, with columns ca (covered at r1, r2 by
+    a alone) and cb (by b alone), and (r2, c) covered by exactly a and b.
+    Curve: u^a = (1, 0) and u^b = (1, t) on (r1, r2); v^a = 1 at ca, -1/t at c;
+    v^b = 1/t at c, 1 at cb.  Limit: 1 at (r1, ca), (r1, cb), (r2, c).
+    Also tried transposed (rows and columns exchanged)."""
+    if not state.two_factor(comp):
+        return None
+    tf = TwoFactor(state, comp)
+    for transposed in (False, True):
+        U, V, D = (tf.V.T, tf.U.T, tf.D.T) if transposed else (tf.U, tf.V, tf.D)
+        rows_lab, cols_lab = (tf.sources, tf.sinks) if transposed else (tf.sinks, tf.sources)
+        count = tf.count.T if transposed else tf.count
+        single = (count == 1) & ~D
+        n = len(tf.hidden)
+        for a in range(n):
+            for b in range(n):
+                if a == b:
+                    continue
+                shared = np.flatnonzero(U[:, a] & U[:, b])
+                if shared.size < 2:
+                    continue
+                Ea = single[shared] & V[a] & ~V[b]        # columns a alone covers on shared rows
+                Eb = single[shared] & V[b] & ~V[a]
+                pa = (Ea.astype(np.int64) @ Ea.T.astype(np.int64)) > 0
+                pb = (Eb.astype(np.int64) @ Eb.T.astype(np.int64)) > 0
+                two = (count[shared] == 2) & ~D[shared] & V[a] & V[b]
+                for x, y in np.argwhere(pa & pb):
+                    if x == y or not two[y].any():
+                        continue
+                    r1, r2 = shared[x], shared[y]
+                    ca = int(np.flatnonzero(Ea[x] & Ea[y])[0])
+                    cb = int(np.flatnonzero(Eb[x] & Eb[y])[0])
+                    c = int(np.flatnonzero(two[y])[0])
+                    return _w2(tf.hidden[a], tf.hidden[b], rows_lab[r1], rows_lab[r2],
+                               cols_lab[ca], cols_lab[c], cols_lab[cb], transposed)
+    return None
+
+
+def _w2(a, b, r1, r2, ca, c, cb, transposed: bool) -> Local:
+    # u lives on the row side, v on the column side; in the transposed
+    # orientation rows are sources (edges row -> node) and columns sinks.
+    def u(h, r):
+        return (r, h) if transposed else (h, r)
+
+    def v(h, col):
+        return (h, col) if transposed else (col, h)
+
+    def entry(r, col):
+        return (col, r) if transposed else (r, col)
+
+    curve = {u(a, r1): ONE, u(b, r1): ONE, u(b, r2): T,
+             v(a, ca): ONE, v(a, c): -INV, v(b, c): INV, v(b, cb): ONE}
+    refutation = w2_refutation(entry, u, a, b, r1, r2, ca, c, cb)
+    side, other = ("inputs", "outputs") if transposed else ("outputs", "inputs")
+    text = (f"rule W2 (two-node mechanism{', transposed' if transposed else ''}) at {_unit(a)} and "
+            f"{_unit(b)}: they share the {side} {r1[1]} and {r2[1]}; on the {other} they cover "
+            f"{ca[1]} (the first alone), {cb[1]} (the second alone) and {c[1]} (both); the "
+            f"directions of the first two become parallel while the shared one leaves their span")
+    info = {"nodes": [a, b], "shared": [r1, r2], "exclusive": [ca, cb], "both": c,
+            "transposed": transposed}
+    return Local("W2", curve, refutation, info, text)
 
 
 # ---------------------------------------------------------------------------
@@ -117,26 +200,34 @@ def limit_of(prod: SparseMatrix) -> dict[tuple[int, int], fmpq] | None:
 
 @dataclass
 class Witness:
-    rule: str
     component: int
-    detail: W1
-    layers: list[SparseMatrix]      # W_l(t) in original coordinates
+    local: Local
+    layers: list[SparseMatrix]              # W_l(t) in original coordinates
     limit: dict[tuple[int, int], fmpq]      # non-zero entries of the limit
-    refutation: list[dict]
+
+    @property
+    def rule(self) -> str:
+        return self.local.rule
 
 
-def find_witness(support: Support, original: State, reduction: Reduction) -> Witness | None:
-    """A W1 witness in some reduced component, with its refutation."""
+SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2)}
+
+
+def find_witness(support: Support, original: State, reduction: Reduction,
+                 rules: str = "all") -> Witness | None:
+    """The first witness (W1 before W2, components in order), lifted to the
+    original weights and multiplied out."""
     state = reduction.final
-    for index, comp in enumerate(reduction.components):
-        w = find_w1(state, comp)
-        if w is None:
-            continue
-        weights = lift(original, reduction.steps, w1_curve(w))
-        layers = layer_matrices(support, weights)
-        A = limit_of(multiply(layers))
-        # The lift cancels every pole (docs/theory.md §2, lifting); the
-        # checker verifies this independently.
-        assert A is not None, "lifted W1 curve keeps a pole"
-        return Witness("W1", index, w, layers, A, w1_refutation(w.node, w.i1, w.j1, w.i2, w.j2))
+    for search in SEARCHES[rules]:
+        for index, comp in enumerate(reduction.components):
+            local = search(state, comp)
+            if local is None:
+                continue
+            weights = lift(original, reduction.steps, local.curve)
+            layers = layer_matrices(support, weights)
+            A = limit_of(multiply(layers))
+            # The lift cancels every pole (docs/theory.md §2, lifting); the
+            # checker verifies this independently.
+            assert A is not None, f"lifted {local.rule} curve keeps a pole"
+            return Witness(index, local, layers, A)
     return None

@@ -13,8 +13,7 @@ from certify.checker import Malformed, check_certificate
 from certify.engine import decide
 from certify.patterns import build_pattern
 from certify.reductions import State, apply_step, lift, reduce
-from certify.refutations import w1_refutation
-from certify.witnesses import find_w1, layer_matrices, limit_of, multiply, w1_curve
+from certify.witnesses import find_w1, layer_matrices, limit_of, multiply
 
 from conftest import accepted
 
@@ -256,11 +255,11 @@ def test_certificate_with_a_transpose_step():
     comp = red.components[0]
     w = find_w1(red.final, comp)
     steps = [{"rule": "R7"}] + red.steps
-    layers = layer_matrices(support, lift(original, steps, w1_curve(w)))
+    layers = layer_matrices(support, lift(original, steps, w.curve))
     A = limit_of(multiply(layers))
     proof = {"rule": "W1", "reduction": {"steps": steps, "core": red.final.core()}, "component": 0,
              "curve": certificate.curve(layers), "limit": certificate.sparse_matrix((3, 3), A),
-             "refutation": {"method": "propagation", "steps": w1_refutation(w.node, w.i1, w.j1, w.i2, w.j2)}}
+             "refutation": {"method": "propagation", "steps": w.refutation}}
     c = certificate.build(support, "not_closed", proof)
     assert accepted(c).accepted
     bad = json.loads(certificate.dumps(c))

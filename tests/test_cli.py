@@ -260,3 +260,17 @@ def test_a_checker_rejection_never_reaches_the_user(monkeypatch):
     assert d.verdict == "unknown" and "forced rejection" in d.internal_error and d.certificate is None
     o = decide_optimum(build_pattern("lu:3"))
     assert o.verdict == "undetermined" and o.internal_error
+
+
+def test_member_command(tmp_path):
+    cert = tmp_path / "m.json"
+    r = run("member", "lu:3", "[[0,1,0],[1,0,0],[0,0,1]]", "-o", str(cert))
+    assert r.returncode == 0 and "verdict: not member" in r.stdout
+    assert run("check", str(cert)).returncode == 0
+    r = run("member", "lu:3", "[[1,2,3],[2,5,7],[3,8,14]]", "--json")
+    obj = json.loads(r.stdout)
+    assert r.returncode == 0 and obj["verdict"] == "member" and len(obj["factors"]) == 2
+    r = run("member", "lu:3", "[[1,2],[3,4]]")
+    assert r.returncode == 2 and "2x2 but products" in r.stderr
+    r = run("member", "lu:3", "[[1,2,3],[4,5]]")
+    assert r.returncode == 2 and "ragged" in r.stderr

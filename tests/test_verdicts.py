@@ -7,6 +7,7 @@ import pytest
 import sympy
 from hypothesis import given, settings, strategies as st
 
+from certify.engine import decide
 from certify.patterns import build_pattern
 from certify.support import from_masks
 
@@ -127,11 +128,37 @@ def test_theory_c4_example_is_unknown_not_guessed():
     assert d.core is not None and d.core["hidden"] == ["1:0", "1:1"]
 
 
-def test_theory_w2_example_is_unknown_until_w2_exists():
-    # Two rank-one nodes on rows {0,1}, columns {0,1} and {1,2}: not closed by
-    # W2 (issue 4); W1 does not see it, so this version says unknown.
-    s = from_masks([[[1, 1, 0], [0, 1, 1]], [[1, 1], [1, 1]]])
-    decided(s, "unknown")
+W2_EXAMPLE = [[[1, 1, 0], [0, 1, 1]], [[1, 1], [1, 1]]]
+
+
+def test_theory_w2_example_is_not_closed_by_w2():
+    # Two rank-one nodes on rows {0,1}, columns {0,1} and {1,2} (THEORY §7).
+    s = from_masks(W2_EXAMPLE)
+    d = decided(s, "not_closed")
+    assert d.rules[0] == "W2"
+    assert dense(d.limit) == [["1", "0", "1"], ["0", "1", "0"]] or \
+        sorted(v for _, _, v in d.limit["nonzeros"]) == ["1", "1", "1"]
+    assert not factorisation_exists(s, dense(d.limit))            # sympy agrees
+    assert decide(s, rules="core").verdict == "unknown"             # W1 alone does not see it
+    t = decided(s.transpose(), "not_closed")                        # and its transpose
+    assert t.rules[0] == "W2"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_w2_example_embedded_in_a_larger_random_support(seed):
+    # The W2 block plus an unrelated random block on other rows/columns (and
+    # a random permutation of everything): still not closed.
+    rng = np.random.default_rng(seed)
+    a = rng.random((3, 4)) < 0.5
+    b = rng.random((5, 3)) < 0.5
+    w1 = np.zeros((5, 7), dtype=bool)
+    w2 = np.zeros((7, 5), dtype=bool)
+    w1[:2, :3] = W2_EXAMPLE[0]
+    w2[:2, :2] = W2_EXAMPLE[1]
+    w1[2:, 3:] = a
+    w2[2:, 2:] = b
+    p0, p1, p2 = rng.permutation(7), rng.permutation(5), rng.permutation(7)
+    decided(from_masks([w1[np.ix_(p1, p0)], w2[np.ix_(p2, p1)]]), "not_closed")
 
 
 def test_deep_chain_with_a_closed_lu_like_component_uses_components():

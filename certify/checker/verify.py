@@ -9,6 +9,8 @@
   named component replays to a contradiction.
 * ``unknown``: only the reduction replay (no verdict is claimed).
 * ``optimum_exists`` / ``no_optimum``: see ``training.py``.
+* ``member``: the factors multiply exactly to the matrix; ``not_member``: the
+  reduction replays and the refutation of the matrix holds.
 
 Imports only the standard library and FLINT (never the engine).
 """
@@ -26,7 +28,10 @@ from .numbers import Reject, coefficient, integer, laurent_terms, rational, shif
 from .training import check_no_optimum, check_optimum_exists
 
 FORMAT = "certify-certificate/1"
-CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum")
+CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
+# The name says how the curve was found; what is checked is the same for all:
+# curve, limit, reduction and refutation.
+WITNESS_RULES = ("W1", "W2")
 
 
 class Malformed(Exception):
@@ -144,12 +149,80 @@ def parse_limit(obj, widths) -> dict:
     return out
 
 
+MAX_COFACTOR_DEGREE = 12
+MAX_COFACTOR_TERMS = 200_000
+
+
+def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
+    """Expand sum_e g_e (phi_e - A_e) with FLINT and compare it with 1: then
+    the equations of the component have no common complex zero."""
+    from flint import fmpq_mpoly_ctx
+    variables = pair_labels(refutation["variables"], "nullstellensatz variables")
+    _need(len(set(variables)) == len(variables) and variables, "nullstellensatz: bad variable list")
+    inside = set(comp)
+    for u, v in variables:
+        _need(u in inside and v in state.succ.get(u, ()), f"nullstellensatz: {u}->{v} is not an edge "
+                                                          "of the component")
+    ctx = fmpq_mpoly_ctx.get(tuple(f"x{k}" for k in range(len(variables))), "lex")
+    index = {v: k for k, v in enumerate(variables)}
+    n = len(variables)
+    total = ctx.from_dict({})
+    cofactors = refutation["cofactors"]
+    _need(isinstance(cofactors, list) and cofactors, "nullstellensatz: cofactors must be a non-empty list")
+    seen, size = set(), 0
+    for item in cofactors:
+        (snk, src), = pair_labels([item["entry"]], "nullstellensatz entry")
+        _need(snk in state.sinks and src in state.sources and snk in inside and src in inside
+              and (snk, src) not in state.dc and (snk, src) not in seen,
+              f"nullstellensatz: {snk},{src} is not an observed entry of the component (or repeated)")
+        seen.add((snk, src))
+        phi: dict = {}
+        for m in state.paths(src, snk):
+            _need(all(x in index for x in m), f"nullstellensatz: a path to {snk} uses an edge not "
+                                               "in the variable list")
+            e = [0] * n
+            for x in m:
+                e[index[x]] += 1
+            phi[tuple(e)] = phi.get(tuple(e), 0) + 1
+        zero = (0,) * n
+        phi[zero] = phi.get(zero, 0) - target(snk, src)
+        g: dict = {}
+        _need(isinstance(item["terms"], list), "nullstellensatz: terms must be a list")
+        for term in item["terms"]:
+            _need(isinstance(term, list) and len(term) == 2 and isinstance(term[0], list),
+                  "nullstellensatz: a term is [[[variable, power], ...], \"coefficient\"]")
+            e = [0] * n
+            for pair in term[0]:
+                _need(isinstance(pair, list) and len(pair) == 2, "nullstellensatz: bad power")
+                k, p = integer(pair[0], "variable"), integer(pair[1], "power")
+                _need(0 <= k < n and 1 <= p and e[k] == 0, "nullstellensatz: bad power")
+                e[k] = p
+            _need(sum(e) <= MAX_COFACTOR_DEGREE, "nullstellensatz: cofactor degree beyond the checker's bound")
+            key = tuple(e)
+            _need(key not in g, "nullstellensatz: repeated monomial")
+            g[key] = rational(term[1])
+        size += len(g) * len(phi)
+        _need(size <= MAX_COFACTOR_TERMS, "nullstellensatz: too many terms for this checker")
+        total += ctx.from_dict(g) * ctx.from_dict(phi)
+    _need(total == 1, "nullstellensatz: the combination does not expand to 1")
+    return len(cofactors)
+
+
 def check_refutation(state: State, comp: list, refutation, target) -> int:
+    """Replay a refutation of the target on the component: propagation or
+    Nullstellensatz."""
+    _need(isinstance(refutation, dict), "refutation must be an object")
+    if refutation.get("method") == "nullstellensatz":
+        return check_nullstellensatz(state, comp, refutation, target)
+    return check_propagation(state, comp, refutation, target)
+
+
+def check_propagation(state: State, comp: list, refutation, target) -> int:
     """Replay a propagation refutation.  Step k may use only the facts of the
     steps it lists in ``uses`` (all earlier); the last step must reach a
     contradiction and every other step must be used by a later one."""
-    _need(isinstance(refutation, dict) and refutation.get("method") == "propagation",
-          "refutation: only method propagation is known")
+    _need(refutation.get("method") == "propagation",
+          "refutation: the method must be propagation or nullstellensatz")
     steps = refutation["steps"]
     _need(isinstance(steps, list) and steps, "refutation: steps must be a non-empty list")
     inside = set(comp)
@@ -193,7 +266,7 @@ def check_refutation(state: State, comp: list, refutation, target) -> int:
 
 def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
     """Verify a W1 proof; return the (sparse) limit it refutes."""
-    _need(isinstance(proof, dict) and proof.get("rule") == "W1",
+    _need(isinstance(proof, dict) and proof.get("rule") in WITNESS_RULES,
           f"rule {proof.get('rule') if isinstance(proof, dict) else proof!r} does not prove non-closedness")
     L = len(layers)
     stated = parse_limit(proof["limit"], widths)
@@ -216,6 +289,68 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
 
     check_refutation(state, comps[k], proof["refutation"], target)
     return stated
+
+
+# ---------------------------------------------------------------------------
+# membership of a given matrix
+# ---------------------------------------------------------------------------
+
+def check_member(widths, layers, proof) -> str:
+    """The factors lie on the support and multiply exactly to the matrix."""
+    M = parse_limit(proof["matrix"], widths)
+    factors = proof["factors"]
+    _need(isinstance(factors, list) and len(factors) == len(layers), f"factors must list {len(layers)} layers")
+    prod = None
+    for l, entries in enumerate(factors):
+        allowed, m = set(layers[l]), {}
+        _need(isinstance(entries, list), f"factor {l + 1} must be a list")
+        for item in entries:
+            _need(isinstance(item, list) and len(item) == 3, f"factor {l + 1}: bad entry {item!r}")
+            i, j = integer(item[0], "row"), integer(item[1], "column")
+            _need((i, j) in allowed and (i, j) not in m, f"factor {l + 1}: ({i},{j}) is off the support or repeated")
+            m[(i, j)] = rational(item[2])
+        if prod is None:
+            prod = m
+            continue
+        by_row: dict = {}
+        for (k, j), b in prod.items():
+            by_row.setdefault(k, []).append((j, b))
+        nxt: dict = {}
+        for (i, k), a in m.items():
+            for j, b in by_row.get(k, []):
+                nxt[(i, j)] = nxt.get((i, j), 0) + a * b
+        prod = nxt
+    for i, j in sorted(set(M) | set(prod)):
+        a, b = M.get((i, j), 0), prod.get((i, j), 0)
+        _need(a == b, f"entry ({i},{j}) of the product is {b}, not {a}")
+    return "member: the factors multiply exactly to the matrix"
+
+
+def check_not_member(widths, layers, chain: Chain, proof) -> str:
+    """The reduction replays; the refutation holds on the named component
+    (or, with component null, on the whole reduced state)."""
+    M = parse_limit(proof["matrix"], widths)
+    red = proof["reduction"]
+    _need(isinstance(red, dict), "reduction must be an object")
+    state = State(chain)
+    comps = replay(state, red["steps"])
+    check_core(state, red["core"])
+    k = proof["component"]
+    if k is None:
+        comp = sorted(state.succ)
+    else:
+        k = integer(k, "component")
+        _need(0 <= k < len(comps), f"component {k} does not exist")
+        comp = comps[k]
+    L = len(layers)
+
+    def target(a, b):
+        out, inp = (a, b) if a[0] == L else (b, a)
+        _need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
+        return M.get((out[1], inp[1]), 0)
+
+    check_refutation(state, comp, proof["refutation"], target)
+    return f"not a member: {proof['refutation']['method']} refutes the matrix on the reduced state"
 
 
 # ---------------------------------------------------------------------------
@@ -251,13 +386,19 @@ def check_certificate(obj) -> Verdict:
             return Verdict(True, claim, f"closed: proof tree re-derived ({rules}){about}")
         if claim == "not_closed":
             check_not_closed(widths, layers, chain, proof)
-            n = len(proof["refutation"]["steps"])
+            method = proof["refutation"]["method"]
             return Verdict(True, claim, f"not closed: the curve's products tend to the stated limit, "
-                                        f"which propagation refutes in {n} steps{about}")
+                                        f"which {method} refutes{about}")
         if claim == "optimum_exists":
             return Verdict(True, claim, check_optimum_exists(widths, layers, proof) + about)
         if claim == "no_optimum":
             return Verdict(True, claim, check_no_optimum(widths, layers, proof, check_not_closed) + about)
+        if claim == "member":
+            _need(proof.get("rule") == "factors", "member needs rule factors")
+            return Verdict(True, claim, check_member(widths, layers, proof) + about)
+        if claim == "not_member":
+            _need(proof.get("rule") == "refutation", "not_member needs rule refutation")
+            return Verdict(True, claim, check_not_member(widths, layers, chain, proof) + about)
         _need(isinstance(proof, dict) and proof.get("rule") == "reduce" and "components" not in proof,
               "an unknown claim carries only a reduction")
         state = State(chain)
