@@ -103,35 +103,43 @@ def main() -> None:
             work.append((w, key_text(key)))
     print(f"{len(work)} canonical supports in {len(groups)} width classes "
           f"(enumerated in {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
-    results = {}
-    with multiprocessing.Pool(args.jobs) as pool:
-        done = 0
-        for text, verdict, rules, secs, err in pool.imap_unordered(
-                decide_one, [(t, args.rules) for _, t in work], chunksize=8):
-            results[text] = (verdict, rules, secs, err)
-            done += 1
-            if done % 50 == 0 or done == len(work):
-                bar = "#" * int(40 * done / len(work))
-                print(f"\r[{bar:40s}] {done}/{len(work)}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+    def run(rules: str) -> dict:
+        out = {}
+        with multiprocessing.Pool(args.jobs) as pool:
+            for text, verdict, used, secs, err in pool.imap_unordered(
+                    decide_one, [(t, rules) for _, t in work], chunksize=8):
+                out[text] = (verdict, used, secs, err)
+                if len(out) % 100 == 0 or len(out) == len(work):
+                    bar = "#" * int(40 * len(out) / len(work))
+                    print(f"\r{rules:4s} [{bar:40s}] {len(out)}/{len(work)}", end="", file=sys.stderr,
+                          flush=True)
+        print(file=sys.stderr)
+        return out
+
+    baseline = run("core") if args.rules == "all" else None
+    results = run(args.rules)
     elapsed = time.perf_counter() - t0
-    errors = [t for t, r in results.items() if r[3]]
+    errors = [t for r in (results, baseline or {}) for t, x in r.items() if x[3]]
     assert not errors, f"checker rejected engine certificates: {errors[:5]}"
     counts: dict = defaultdict(Counter)
     rules_used: Counter = Counter()
     for w, text in work:
         verdict, rules, _, _ = results[text]
         counts[w][verdict] += 1
-        main_rule = rules[0] if rules else "-"
-        rules_used[(verdict, main_rule)] += 1
+        if verdict != "unknown":
+            rules_used[(verdict, rules[0])] += 1
+        if baseline and baseline[text][0] != "unknown":
+            assert baseline[text][0] == verdict, f"rule sets disagree on {text}"
     unknown = sorted(text for _, text in work if results[text][0] == "unknown")
     two = [w for w in groups if len(w) == 3]
     tot = lambda ws: sum((counts[w] for w in ws), Counter())   # noqa: E731
     print(f"rules={args.rules}: {dict(tot(groups))}; unknown two-factor: {tot(two)['unknown']}; "
           f"{elapsed:.0f} s", file=sys.stderr)
     if args.table:
-        table = {text: results[text][0] for _, text in work if results[text][0] != "unknown"}
-        pathlib.Path(args.table).write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
+        table = {v: sorted(t for _, t in work if results[t][0] == v) for v in ("closed", "not_closed")}
+        pathlib.Path(args.table).write_text(
+            "{\n" + ",\n".join(f'"{v}": [\n' + ",\n".join(json.dumps(t) for t in ts) + "\n]"
+                               for v, ts in table.items()) + "\n}\n")
     if args.no_doc:
         return
     slowest = max(results.items(), key=lambda kv: kv[1][2])
@@ -152,7 +160,15 @@ def main() -> None:
               f"| **three-factor** | {sum(t3.values())} | {t3['closed']} | {t3['not_closed']} | "
               f"{t3['unknown']} |", "",
               "Main rule per verdict: " + ", ".join(f"{v} by {r}: {n}" for (v, r), n in
-                                                    sorted(rules_used.items())) + ".", "",
+                                                    sorted(rules_used.items())) + ".", ""]
+    if baseline:
+        base_two = sum(1 for w, t in work if len(w) == 3 and baseline[t][0] == "unknown")
+        base_all = sum(1 for _, t in work if baseline[t][0] == "unknown")
+        lines += [f"Unknown two-factor supports: **{base_two}** with the first rule set (`--rules core`: "
+                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3 and C5 added); all supports: "
+                  f"{base_all} and {tot(groups)['unknown']}. No support decided by both rule sets "
+                  "gets different verdicts.", ""]
+    lines += [
               f"Unknown canonical supports ({len(unknown)}; masks input side first, rows separated by "
               "`,`, layers by `/`):", "", "```"] + unknown + ["```", END]
     text = DOC.read_text()

@@ -2,7 +2,7 @@
 ``L_I`` of a support, with a certificate the independent checker accepts.
 
 Order of work: reduce the whole chain (R1-R6); a W1/W2 witness in a reduced
-component settles "not closed"; otherwise look for a closedness proof (C1/C2
+component settles "not closed"; otherwise look for a closedness proof (C1/C2/C5
 after reductions, C3 splits, components); otherwise "unknown" with the
 reduced core.  Every certificate is replayed by ``certify.checker`` before
 a verdict is reported.
@@ -94,9 +94,12 @@ def _explain_closed(proof: dict) -> str:
         head = f"the chain splits into {len(proof['parts'])} connected components (R6), each closed"
     else:
         n = len(proof["components"])
+        what = {"C1": "one rank-one term whose observed blocks are complete (C1)",
+                "C2": "rank-one terms on disjoint observed patterns with complete blocks (C2)",
+                "C5": "two rank-one terms on the same rows with nested columns, or the converse (C5)"}
+        kinds = "; ".join(sorted({what[c["rule"]] for c in proof["components"]}))
         head = (f"exact reductions ({_step_counts(proof['steps'])}) leave {n} component(s) with hidden "
-                "nodes, each a sum of rank-one terms on disjoint observed patterns whose blocks are "
-                "complete (C1/C2)" if n else
+                f"nodes, each closed: {kinds}" if n else
                 f"exact reductions ({_step_counts(proof['steps'])}) leave no hidden node (C0)")
     tree = ", ".join(f"{r} x{n}" for r, n in sorted(c.items()))
     return f"closed: {head}. Proof tree: {tree}."
@@ -126,8 +129,8 @@ RULE_SETS = ("core", "all")
 
 
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
-    """``rules="core"`` limits the witnesses to W1 (the baseline the
-    exhaustive study compares against); ``"all"`` adds W2."""
+    """``rules="core"`` keeps to the first rule set (W1; C0-C3), the baseline
+    the exhaustive study compares against; ``"all"`` adds W2, W3 and C5."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
     # usually fall to C3 alone, which is cheap even on large supports; try
@@ -144,7 +147,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
     reduction = reduce(original) if support.depth > 1 else None
 
     if reduction is not None:
-        progress("looking for a witness (W1, W2)")
+        progress("looking for a witness (W1, W2, W3)")
         witness = find_witness(support, original, reduction, rules)
         if witness is not None:
             proof = {
@@ -160,8 +163,8 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
             return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,
                                     limit=proof["limit"], witness=witness), self_check, progress)
 
-    progress("looking for a closedness proof (C3, components, reductions + C1/C2)")
-    proof = ClosedProver(reduction, chain).prove(chain)
+    progress("looking for a closedness proof (C3, components, reductions + C1/C2/C5)")
+    proof = ClosedProver(reduction, chain, rules=rules).prove(chain)
     if proof is not None:
         c = cert.build(support, "closed", proof)
         return _finish(Decision("closed", _rules_in(proof), _explain_closed(proof), c), self_check,

@@ -1,9 +1,9 @@
-"""Closedness rules C0-C3 (docs/theory.md §3) and the search for a closedness
+"""Closedness rules C0-C3 and C5 (docs/theory.md §3) and the search for a closedness
 proof of a layered chain.
 
 Proof trees are dicts mirroring the certificate format (docs/certificates.md):
 ``layer`` (one mask: a coordinate subspace), ``C3`` (split with twin
-classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2
+classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2/C5
 on every component with a hidden node; C0 for the rest).
 """
 
@@ -22,7 +22,7 @@ from .reductions import Reduction, State, reduce
 class TwoFactor:
     """A two-factor component as boolean matrices: ``U`` (sinks x hidden),
     ``V`` (hidden x sources), ``D`` (don't-care), and ``count``, the number
-    of hidden nodes covering each entry.  Shared by C1/C2 and the W1 search."""
+    of hidden nodes covering each entry.  Shared by C1/C2/C5 and the witness searches."""
 
     def __init__(self, state: State, comp: list[Node]):
         self.hidden = [v for v in comp if state.is_hidden(v)]
@@ -62,14 +62,17 @@ def complete_blocks(E: np.ndarray) -> bool:
     return int(rows.sum()) == int(rows.any(axis=0).sum())
 
 
-def closed_component_rule(state: State, comp: list[Node]) -> str | None:
-    """``"C1"``/``"C2"`` when the component is closed by that rule, else None."""
+def closed_component_rule(state: State, comp: list[Node], rules: str = "all") -> str | None:
+    """``"C1"``/``"C2"``/``"C5"`` when the component is closed by that rule,
+    else None."""
     if not state.two_factor(comp):
         return None
     g = state.graph
     if any(v in state.sinks for u in comp if u in state.sources for v in g.successors(u)):
         return None   # a direct edge: R5 was not applied (never after `reduce`)
     tf = TwoFactor(state, comp)
+    if rules == "all" and nested_pair(tf):
+        return "C5"
     if not tf.observed_disjoint():
         return None
     if not all(complete_blocks(tf.exclusive(k)[2]) for k in range(len(tf.hidden))):
@@ -77,18 +80,31 @@ def closed_component_rule(state: State, comp: list[Node]) -> str | None:
     return "C1" if len(tf.hidden) == 1 else "C2"
 
 
-def reduce_route(chain: Chain, reduction: Reduction | None = None) -> dict | None:
-    """A ``reduce`` proof when every reduced component is closed by C1/C2."""
+def nested_pair(tf: TwoFactor) -> bool:
+    """C5 (docs/theory.md §3): two rank-one nodes with the same rows and nested
+    columns (or the same columns and nested rows), and no free entry."""
+    if len(tf.hidden) != 2 or tf.D.any():
+        return False
+    (ra, rb), (ca, cb) = tf.U.T, tf.V
+
+    def nested(x, y):
+        return bool((x <= y).all() or (y <= x).all())
+
+    return bool(((ra == rb).all() and nested(ca, cb)) or ((ca == cb).all() and nested(ra, rb)))
+
+
+def reduce_route(chain: Chain, reduction: Reduction | None = None, rules: str = "all") -> dict | None:
+    """A ``reduce`` proof when every reduced component is closed by C1/C2/C5."""
     if reduction is None:
         reduction = reduce(State.from_chain(chain))
-    rules = []
+    parts = []
     for comp in reduction.components:
-        rule = closed_component_rule(reduction.final, comp)
+        rule = closed_component_rule(reduction.final, comp, rules)
         if rule is None:
             return None
-        rules.append({"rule": rule})
+        parts.append({"rule": rule})
     return {"rule": "reduce", "steps": reduction.steps, "core": reduction.final.core(),
-            "components": rules}
+            "components": parts}
 
 
 # ---------------------------------------------------------------------------
@@ -127,11 +143,12 @@ class ClosedProver:
     """Search for a closedness proof of a chain (and its sub-chains)."""
 
     def __init__(self, top_reduction: Reduction | None = None, top: Chain | None = None,
-                 use_reductions: bool = True):
+                 use_reductions: bool = True, rules: str = "all"):
         self._memo: dict[tuple, dict | None] = {}
         self._products: dict[tuple, np.ndarray] = {}
         self._top = (top, top_reduction)
         self._use_reductions = use_reductions
+        self._rules = rules
 
     def product(self, chain: Chain) -> np.ndarray:
         """Boolean path matrix (outputs x inputs) of a chain, built one mask
@@ -175,7 +192,7 @@ class ClosedProver:
             return None
         top, top_reduction = self._top
         reduction = top_reduction if top is not None and chain.key == top.key else None
-        return reduce_route(chain, reduction)
+        return reduce_route(chain, reduction, self._rules)
 
 
 def _split_order(L: int) -> list[int]:

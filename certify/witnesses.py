@@ -5,6 +5,7 @@ limit refuted.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +14,7 @@ from flint import fmpq
 from .chains import Node
 from .laurent import ONE, ZERO, Laurent
 from .reductions import Edge, Reduction, State, lift
-from .refutations import w1_refutation, w2_refutation
+from .refutations import component_system, propagate, w1_refutation, w2_refutation
 from .rules import TwoFactor, complete_blocks
 from .support import Support
 
@@ -154,6 +155,78 @@ def _w2(a, b, r1, r2, ca, c, cb, transposed: bool) -> Local:
     return Local("W2", curve, refutation, info, text)
 
 
+def find_cross(state: State, comp: list[Node], max_side: int = 8) -> Local | None:
+    """W3, first-order cancellation at one entry (docs/theory.md §4): the
+    leading terms of one node (entry (r, c) free) or of two nodes covering
+    (r, c) cancel there, and the first-order terms leave the cross-shaped
+    limit A = e_r β^T + α e_c^T, with α on the nodes' rows and β on their
+    columns.  Tries 0/1 vectors α, β, smallest first, and keeps the first
+    limit that propagation refutes.  W1 and W2 are special cases."""
+    if not state.two_factor(comp):
+        return None
+    tf = TwoFactor(state, comp)
+    if max(len(tf.sinks), len(tf.sources), len(tf.hidden)) > max_side:
+        return None
+    row = {v: i for i, v in enumerate(tf.sinks)}
+    col = {v: i for i, v in enumerate(tf.sources)}
+    eqs = component_system(state, comp, lambda a, b: fmpq(0))
+    n = len(tf.hidden)
+    for r, c in itertools.product(range(len(tf.sinks)), range(len(tf.sources))):
+        cover = [k for k in range(n) if tf.U[r, k] and tf.V[k, c]]
+        groups = [(k,) for k in cover] if tf.D[r, c] else list(itertools.combinations(cover, 2))
+        for G in groups:
+            rows = sorted(set(np.flatnonzero(tf.U[:, list(G)].any(axis=1))))
+            cols = sorted(set(np.flatnonzero(tf.V[list(G)].any(axis=0))))
+            for alpha, beta in _pairs_of_subsets(rows, cols):
+                A = np.zeros((len(tf.sinks), len(tf.sources)), dtype=np.int64)
+                A[r, list(beta)] += 1
+                A[list(alpha), c] += 1
+                for eq in eqs:
+                    eq.target = fmpq(int(A[row[eq.entry[0]], col[eq.entry[1]]]))
+                steps = propagate(eqs)
+                if steps is not None:
+                    return _cross(tf, G, r, c, alpha, beta, steps)
+    return None
+
+
+def _pairs_of_subsets(rows, cols):
+    """(α, β) with 0/1 entries, fewest non-zeros first, not both empty."""
+    subsets = lambda xs: [c for k in range(len(xs) + 1) for c in itertools.combinations(xs, k)]  # noqa: E731
+    pairs = [(a, b) for a in subsets(rows) for b in subsets(cols) if a or b]
+    return sorted(pairs, key=lambda ab: (len(ab[0]) + len(ab[1]), ab))
+
+
+def _cross(tf: TwoFactor, G, r, c, alpha, beta, steps) -> Local:
+    """u_h = e_r + t a_h, v_h = ±e_c / t + b_h for h in G (signs cancel the
+    1/t terms for a pair); a, b split α, β between the nodes."""
+    curve: dict = {}
+
+    def add(edge, x):
+        curve[edge] = curve.get(edge, ZERO) + x
+
+    for n_, k in enumerate(G):
+        h = tf.hidden[k]
+        sign = 1 if n_ == 0 else -1
+        add((h, tf.sinks[r]), ONE)
+        add((tf.sources[c], h), Laurent.monomial(sign, -1))
+        for q in alpha:
+            if tf.U[q, k] and (n_ == 0 or not tf.U[q, G[0]]):
+                add((h, tf.sinks[q]), Laurent.monomial(sign, 1))
+        for p in beta:
+            if tf.V[k, p] and (n_ == 0 or not tf.V[G[0], p]):
+                add((tf.sources[p], h), ONE)
+    curve = {e: x for e, x in curve.items() if not x.is_zero()}
+    nodes = [tf.hidden[k] for k in G]
+    i, j = tf.sinks[r], tf.sources[c]
+    cancel = "the free entry" if len(G) == 1 else "both nodes"
+    text = (f"rule W3 (first-order cancellation) at {' and '.join(_unit(h) for h in nodes)}: their "
+            f"leading terms cancel at entry {_entry_text(i, j)} ({cancel}), and the first-order terms "
+            f"leave a limit on output {i[1]} and input {j[1]} that is not a product")
+    info = {"nodes": nodes, "entry": (i, j), "rows": [tf.sinks[q] for q in alpha],
+            "cols": [tf.sources[p] for p in beta]}
+    return Local("W3", curve, steps, info, text)
+
+
 # ---------------------------------------------------------------------------
 # Curves in the original weights
 # ---------------------------------------------------------------------------
@@ -210,13 +283,13 @@ class Witness:
         return self.local.rule
 
 
-SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2)}
+SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross)}
 
 
 def find_witness(support: Support, original: State, reduction: Reduction,
                  rules: str = "all") -> Witness | None:
-    """The first witness (W1 before W2, components in order), lifted to the
-    original weights and multiplied out."""
+    """The first witness (W1, then W2, then W3; components in order), lifted
+    to the original weights and multiplied out."""
     state = reduction.final
     for search in SEARCHES[rules]:
         for index, comp in enumerate(reduction.components):

@@ -197,3 +197,32 @@ def test_verdicts_are_invariant_under_transpose_and_permutation(support, rnd):
     moved = decided(permuted).verdict
     verdicts = {v for v in (base, flipped, moved) if v != "unknown"}
     assert len(verdicts) <= 1, (base, flipped, moved)
+
+
+def masks_of(text):
+    return from_masks([[[c == "1" for c in row] for row in layer.split(",")] for layer in text.split("/")])
+
+
+@pytest.mark.parametrize("text", ["001,110,111/011,011,101", "011,011,101/010,101,111"])
+def test_w3_first_order_cancellation(text):
+    # Found by the exhaustive study: neither W1 nor W2 applies.
+    s = masks_of(text)
+    assert decide(s, rules="core").verdict == "unknown"
+    d = decided(s, "not_closed")
+    assert d.rules[0] == "W3"
+    assert not factorisation_exists(s, dense(d.limit))             # sympy agrees
+
+
+def test_c5_nested_pair_is_closed_and_matches_its_description():
+    # Two nodes on the same rows {0,1,2}, columns {0,1} and {0,1,2,3}: the set
+    # is {rank A <= 2, rank A[:, {2,3}] <= 1} (THEORY, width two (a)).
+    from certify.membership import decide_member
+    from flint import fmpq
+    s = from_masks([[[1, 1, 0, 0], [1, 1, 1, 1]], np.ones((3, 2))])
+    d = decided(s, "closed")
+    assert "C5" in d.rules
+    inside = [[1, 2, 1, 1], [0, 1, 2, 2], [1, 3, 3, 3]]     # rank 2; last two columns equal
+    outside = [[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 0, 0]]    # last two columns of rank 2
+    q = lambda rows: [[fmpq(v) for v in r] for r in rows]   # noqa: E731
+    assert decide_member(s, q(inside)).verdict == "member"
+    assert decide_member(s, q(outside)).verdict == "not_member"

@@ -389,9 +389,26 @@ def check_core(state: State, stated) -> None:
 
 def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
     """C1 (one node) / C2: two-factor nodes, no direct edges, pairwise disjoint
-    observed patterns, each a disjoint union of complete bipartite blocks."""
+    observed patterns, each a disjoint union of complete bipartite blocks.
+    C5: two two-factor nodes with equal out-sets and nested in-sets (or the
+    converse), no direct edge and no don't-care entry in the component."""
     hidden = [v for v in comp if state.hidden(v)]
-    _need(rule in ("C1", "C2"), f"component rule {rule!r} is not C1 or C2")
+    _need(rule in ("C1", "C2", "C5"), f"component rule {rule!r} is not C1, C2 or C5")
+    if rule == "C5":
+        _need(len(hidden) == 2, "C5 needs exactly two hidden nodes")
+        a, b = hidden
+        for h in hidden:
+            _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
+                  f"C5: {h} is not a two-factor node")
+        inside = set(comp)
+        for u in comp:
+            if u in state.sources:
+                _need(not (state.succ[u] & state.sinks), f"C5: direct edge out of {u}")
+        _need(not any(q in inside and p in inside for q, p in state.dc), "C5: the component has a free entry")
+        Pa, Pb, Qa, Qb = state.pred[a], state.pred[b], state.succ[a], state.succ[b]
+        _need((Qa == Qb and (Pa <= Pb or Pb <= Pa)) or (Pa == Pb and (Qa <= Qb or Qb <= Qa)),
+              "C5: the two nodes are not nested")
+        return
     _need(rule == "C2" or len(hidden) == 1, "C1 needs exactly one hidden node")
     for u in comp:
         if u in state.sources:

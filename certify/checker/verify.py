@@ -1,7 +1,7 @@
 """Top level of the independent checker: what each claim needs.
 
 * ``closed``: the proof tree (``layer`` / ``C3`` / ``components`` /
-  ``reduce`` + C1/C2) is re-derived from the support, every hypothesis
+  ``reduce`` + C1/C2/C5) is re-derived from the support, every hypothesis
   recomputed.
 * ``not_closed``: the curve respects the support; its product, multiplied out
   exactly, has no negative powers and tends to the stated limit; the reduction
@@ -31,7 +31,7 @@ FORMAT = "certify-certificate/1"
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
 # The name says how the curve was found; what is checked is the same for all:
 # curve, limit, reduction and refutation.
-WITNESS_RULES = ("W1", "W2")
+WITNESS_RULES = ("W1", "W2", "W3")
 
 
 class Malformed(Exception):
