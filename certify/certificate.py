@@ -93,7 +93,7 @@ def _fmt(x, pad: str) -> str:
     if isinstance(x, dict):
         if not x:
             return "{}"
-        body = ",\n".join(f"{inner}{json.dumps(k)}: {_fmt(v, inner)}" for k, v in x.items())
+        body = ",\n".join(f"{inner}{json.dumps(str(k))}: {_fmt(v, inner)}" for k, v in x.items())
         return "{\n" + body + "\n" + pad + "}"
     if isinstance(x, list):
         text = _compact(x)

@@ -10,6 +10,7 @@ a verdict is reported.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from .chains import Chain
 from .reductions import Reduction, State, reduce
 from .rules import ClosedProver, closed_component_rule
 from .support import Support
+from .routing import find_routed
 from .witnesses import Witness, find_witness
 
 
@@ -106,10 +108,12 @@ def _explain_closed(proof: dict) -> str:
 
 
 def _explain_witness(w: Witness, reduction: Reduction) -> str:
+    ref = w.local.refutation
+    how = (f"propagation refutation, {len(ref['steps'])} steps" if ref["method"] == "propagation"
+           else f"Nullstellensatz refutation of degree {ref['degree']}")
     return (f"not closed: {w.local.text}; after exact reductions ({_step_counts(reduction.steps)}). "
             f"Along the curve in the certificate the products tend to the limit A below as "
-            f"t -> 0+, and A is not a product with these masks (propagation refutation, "
-            f"{len(w.local.refutation)} steps).")
+            f"t -> 0+, and A is not a product with these masks ({how}).")
 
 
 def _describe_component(state: State, comp) -> str:
@@ -126,6 +130,7 @@ def _quiet(stage: str) -> None:
 
 
 RULE_SETS = ("core", "all")
+ROUTING_SECONDS = 10.0
 
 
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
@@ -149,6 +154,9 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
     if reduction is not None:
         progress("looking for a witness (W1, W2, W3)")
         witness = find_witness(support, original, reduction, rules)
+        if witness is None and rules == "all":
+            progress("routing deep components")
+            witness = find_routed(support, reduction, deadline=time.monotonic() + ROUTING_SECONDS)
         if witness is not None:
             proof = {
                 "rule": witness.rule,
@@ -157,7 +165,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
                 "witness": witness.local.info,
                 "curve": cert.curve(witness.layers),
                 "limit": cert.sparse_matrix((support.widths[-1], support.widths[0]), witness.limit),
-                "refutation": {"method": "propagation", "steps": witness.local.refutation},
+                "refutation": witness.local.refutation,
             }
             c = cert.build(support, "not_closed", proof)
             return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,

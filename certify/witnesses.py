@@ -25,7 +25,7 @@ class Local:
     refuted by ``refutation`` (propagation steps on the component)."""
     rule: str
     curve: dict[Edge, Laurent]
-    refutation: list[dict]
+    refutation: dict         # {"method": "propagation", "steps": [...]} or a Nullstellensatz one
     info: dict               # what the certificate's "witness" field records
     text: str                # the explanation's description of the mechanism
 
@@ -79,7 +79,7 @@ def find_w1(state: State, comp: list[Node]) -> Local | None:
         if cancel is not None:
             curve[(j2, cancel)] = -INV
             curve[(cancel, i1)] = ONE
-        refutation = w1_refutation(h, i1, j1, i2, j2)
+        refutation = {"method": "propagation", "steps": w1_refutation(h, i1, j1, i2, j2)}
         e = _entry_text
         how = f"also gets a contribution from {_unit(cancel)}" if cancel else "is a free entry"
         text = (f"rule W1 (exclusive P4) at {_unit(h)} (node {h[0]}:{h[1]}): the product entries "
@@ -144,7 +144,7 @@ def _w2(a, b, r1, r2, ca, c, cb, transposed: bool) -> Local:
 
     curve = {u(a, r1): ONE, u(b, r1): ONE, u(b, r2): T,
              v(a, ca): ONE, v(a, c): -INV, v(b, c): INV, v(b, cb): ONE}
-    refutation = w2_refutation(entry, u, a, b, r1, r2, ca, c, cb)
+    refutation = {"method": "propagation", "steps": w2_refutation(entry, u, a, b, r1, r2, ca, c, cb)}
     side, other = ("inputs", "outputs") if transposed else ("outputs", "inputs")
     text = (f"rule W2 (two-node mechanism{', transposed' if transposed else ''}) at {_unit(a)} and "
             f"{_unit(b)}: they share the {side} {r1[1]} and {r2[1]}; on the {other} they cover "
@@ -224,7 +224,7 @@ def _cross(tf: TwoFactor, G, r, c, alpha, beta, steps) -> Local:
             f"leave a limit on output {i[1]} and input {j[1]} that is not a product")
     info = {"nodes": nodes, "entry": (i, j), "rows": [tf.sinks[q] for q in alpha],
             "cols": [tf.sources[p] for p in beta]}
-    return Local("W3", curve, steps, info, text)
+    return Local("W3", curve, {"method": "propagation", "steps": steps}, info, text)
 
 
 # ---------------------------------------------------------------------------

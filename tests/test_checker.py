@@ -259,7 +259,7 @@ def test_certificate_with_a_transpose_step():
     A = limit_of(multiply(layers))
     proof = {"rule": "W1", "reduction": {"steps": steps, "core": red.final.core()}, "component": 0,
              "curve": certificate.curve(layers), "limit": certificate.sparse_matrix((3, 3), A),
-             "refutation": {"method": "propagation", "steps": w.refutation}}
+             "refutation": w.refutation}
     c = certificate.build(support, "not_closed", proof)
     assert accepted(c).accepted
     bad = json.loads(certificate.dumps(c))

@@ -31,7 +31,7 @@ FORMAT = "certify-certificate/1"
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
 # The name says how the curve was found; what is checked is the same for all:
 # curve, limit, reduction and refutation.
-WITNESS_RULES = ("W1", "W2", "W3")
+WITNESS_RULES = ("W1", "W2", "W3", "routed")
 
 
 class Malformed(Exception):
