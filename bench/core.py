@@ -18,8 +18,8 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench/core.py: begin -->", "<!-- bench/core.py: end -->"
+sys.path.insert(0, str(ROOT / "bench"))
+from docsection import write_section  # noqa: E402
 CERTIFY = [sys.executable, "-m", "certify"]
 SPECS = ["lu:8", "dense:4,6,3,5", "monarch:64:8", "butterfly:256", "butterfly:1024"]
 
@@ -48,7 +48,6 @@ def main() -> None:
             print(f"{spec:16s} decide {decide:6.2f} s  check {check:6.2f} s  {size} bytes", flush=True)
     big = next(r for r in rows if r[0] == "butterfly:1024")
     lines = [
-        BEGIN,
         "## Core commands (`bench/core.py`)",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
@@ -63,16 +62,9 @@ def main() -> None:
         f"the checker) and check each under 5 s: **{big[1]:.2f} s** and **{big[2]:.2f} s** "
         f"({'met' if max(big[1], big[2]) < 5 else 'NOT met'}). `decide` includes one full "
         f"replay by the checker, so decide minus check is roughly the engine's own time.",
-        END,
     ]
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + "\n".join(lines) + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    DOC.write_text(text)
-    print(f"wrote {DOC}")
+    write_section("core.py", lines)
+    print("wrote docs/benchmarks.md")
 
 
 if __name__ == "__main__":

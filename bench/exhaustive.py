@@ -26,8 +26,8 @@ from collections import Counter, defaultdict
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench/exhaustive.py: begin -->", "<!-- bench/exhaustive.py: end -->"
+sys.path.insert(0, str(ROOT / "bench"))
+from docsection import write_section  # noqa: E402
 
 
 def canonical(masks: list[np.ndarray]) -> tuple:
@@ -143,7 +143,7 @@ def main() -> None:
     if args.no_doc:
         return
     slowest = max(results.items(), key=lambda kv: kv[1][2])
-    lines = [BEGIN, "## Exhaustive study of small supports (`bench/exhaustive.py`)", "",
+    lines = ["## Exhaustive study of small supports (`bench/exhaustive.py`)", "",
              f"Every two-factor support with `N0, N1, N2 <= 3` and every three-factor support with all "
              f"widths `<= 2`, up to permutations of each level: {len(work)} canonical supports, "
              f"decided with `--rules {args.rules}` on {args.jobs} processes in {elapsed:.0f} s "
@@ -170,14 +170,8 @@ def main() -> None:
                   "gets different verdicts.", ""]
     lines += [
               f"Unknown canonical supports ({len(unknown)}; masks input side first, rows separated by "
-              "`,`, layers by `/`):", "", "```"] + unknown + ["```", END]
-    text = DOC.read_text()
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + "\n".join(lines) + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    DOC.write_text(text)
+              "`,`, layers by `/`):", "", "```"] + unknown + ["```"]
+    write_section("exhaustive.py", lines)
 
 
 if __name__ == "__main__":

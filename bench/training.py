@@ -6,6 +6,7 @@ usage: python bench/training.py
 """
 
 import pathlib
+import sys
 
 import numpy as np
 
@@ -14,9 +15,9 @@ from certify.patterns import build_pattern
 from certify.training import Config, plot, train
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT / "bench"))
+from docsection import write_section  # noqa: E402
 PNG = ROOT / "docs" / "training_lu4.png"
-BEGIN, END = "<!-- bench/training.py: begin -->", "<!-- bench/training.py: end -->"
 
 
 def main() -> None:
@@ -26,7 +27,7 @@ def main() -> None:
     runs = {spec: [train(build_pattern(spec), X, Y, opt, cfg) for opt in ("gd", "adam")]
             for spec in ("lu:4", "dense:4,4,4")}
     plot(runs, str(PNG))
-    lines = [BEGIN, "## Training on the `lu:4` training set (`bench/training.py`)", "",
+    lines = ["## Training on the `lu:4` training set (`bench/training.py`)", "",
              f"`certify optimum lu:4` writes {len(X)} points (columns C' = {d.data.cols}). Both "
              "networks are trained full batch for 20,000 steps with the defaults of `certify train` "
              "(Adam lr 0.01, gradient descent lr 0.01, hidden biases start at 1, inputs and targets "
@@ -46,14 +47,8 @@ def main() -> None:
               f"Adam reaches loss {min(dense[1].loss):.1e} and its norm stays between "
               f"{min(dense[1].norm[5:]):.2f} and {max(dense[1].norm[5:]):.2f} after step 5,000. "
               "Gradient descent moves slowly on both; its LU norm also creeps up.", "",
-              "![loss and parameter norm](training_lu4.png)", END]
-    text = DOC.read_text()
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + "\n".join(lines) + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    DOC.write_text(text)
+              "![loss and parameter norm](training_lu4.png)"]
+    write_section("training.py", lines)
     print("\n".join(lines))
 
 

@@ -118,6 +118,24 @@ def dumps(cert: dict) -> str:
     return _fmt(cert, "") + "\n"
 
 
+def self_check(text: str, enabled: bool = True, progress=None) -> str | None:
+    """Replay a serialised certificate with the independent checker: None when
+    it is accepted (or the replay is disabled), else the checker's reason."""
+    if not enabled:
+        return None
+    if progress:
+        progress("replaying the certificate with the independent checker")
+    from .checker import check_certificate
+    verdict = check_certificate(json.loads(text))
+    return None if verdict.accepted else verdict.message
+
+
+def rejection_note(verdict: str, reason: str) -> str:
+    return (f"the engine found a {verdict.replace('_', ' ')} proof but the independent checker "
+            f"rejected its certificate ({reason}). This is a bug in certify; please report it "
+            "with the input.")
+
+
 def write_atomic(path: str, text: str) -> None:
     """Write via a temporary file in the same folder: never half a file."""
     write_atomic_bytes(path, text.encode("utf-8"))

@@ -63,6 +63,18 @@ def _write(path: str, text: str) -> None:
         raise InputError(f"cannot write {path}: {e.strerror}") from None
 
 
+def _certificate_line(d, path: str | None, what: str = "certificate") -> None:
+    if d.internal_error is None and d.text is not None:
+        where = f"written to {path}" if path else "not saved (use -o FILE)"
+        print(f"{what}: {where}; replayed and accepted by the independent checker")
+
+
+def _exit_code(d) -> int:
+    if d.internal_error is not None:
+        return EXIT_REJECTED
+    return EXIT_OK if d.decided else EXIT_UNKNOWN
+
+
 def _matrix_lines(rows, indent: str = "  ") -> list[str]:
     cells = [[str(x) for x in r] for r in rows]
     width = max((len(c) for r in cells for c in r), default=1)
@@ -151,13 +163,8 @@ def cmd_decide(args) -> int:
                             for line in _limit_lines(d.limit)))
         if d.internal_error is None:
             print(_wrap(MEANING[d.verdict]))
-        if d.internal_error is None and d.certificate is not None:
-            what = "certificate" if d.decided else "reduction report (no verdict)"
-            where = f"written to {path}" if path else "not saved (use -o FILE)"
-            print(f"{what}: {where}; replayed and accepted by the independent checker")
-    if d.internal_error is not None:
-        return EXIT_REJECTED
-    return EXIT_OK if d.decided else EXIT_UNKNOWN
+        _certificate_line(d, path, "certificate" if d.decided else "reduction report (no verdict)")
+    return _exit_code(d)
 
 
 # ---------------------------------------------------------------------------
@@ -256,13 +263,9 @@ def cmd_optimum(args) -> int:
             print(f"data: {where}")
         if d.internal_error is None:
             print(_wrap(OPTIMUM_MEANING[d.verdict]))
-        if d.internal_error is None and d.text is not None:
-            what = "certificate" if d.decided else f"certificate of what is known (L_I {d.linear.verdict})"
-            where = f"written to {path}" if path else "not saved (use -o FILE)"
-            print(f"{what}: {where}; replayed and accepted by the independent checker")
-    if d.internal_error is not None:
-        return EXIT_REJECTED
-    return EXIT_OK if d.decided else EXIT_UNKNOWN
+        _certificate_line(d, path, "certificate" if d.decided else
+                          f"certificate of what is known (L_I {d.linear.verdict})")
+    return _exit_code(d)
 
 
 # ---------------------------------------------------------------------------
@@ -305,12 +308,8 @@ def cmd_member(args) -> int:
                         dense[i][j] = _fraction_text(x.coefficient(0))
                     print(f"W_{l} =")
                     print("\n".join(_matrix_lines(dense)))
-        if d.text is not None and d.internal_error is None:
-            where = f"written to {path}" if path else "not saved (use -o FILE)"
-            print(f"certificate: {where}; replayed and accepted by the independent checker")
-    if d.internal_error is not None:
-        return EXIT_REJECTED
-    return EXIT_OK if d.decided else EXIT_UNKNOWN
+        _certificate_line(d, path)
+    return _exit_code(d)
 
 
 # ---------------------------------------------------------------------------
@@ -466,6 +465,16 @@ def _laurent_text(terms) -> str:
 # entry point
 # ---------------------------------------------------------------------------
 
+def _common_arguments(p: argparse.ArgumentParser) -> None:
+    """SUPPORT, -o, --json and --weights, shared by decide, optimum and member."""
+    p.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
+    p.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate (JSON) here")
+    p.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    p.add_argument("--weights", action="store_true",
+                   help="SUPPORT holds weight values (e.g. pruned weights): the support is where "
+                        "they are non-zero")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="certify", formatter_class=argparse.RawDescriptionHelpFormatter,
                 description="Decide whether the set of products W_L...W_1 with given sparsity masks "
@@ -504,12 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "  certify decide pruned_weights.npz --weights\n\n"
                               "exit status: 0 closed or not closed, 3 unknown, 2 bad input, "
                               "1 internal error")
-    d.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
-    d.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate (JSON) here")
-    d.add_argument("--json", action="store_true", help="print a JSON object instead of text")
-    d.add_argument("--weights", action="store_true",
-                   help="SUPPORT holds weight values (e.g. pruned weights): the support is where "
-                        "they are non-zero")
+    _common_arguments(d)
     d.set_defaults(func=cmd_decide)
 
     o = sub.add_parser("optimum", help="does every training problem of the ReLU network have a minimizer?",
@@ -527,13 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "  certify train lu4-data --support lu:4\n"
                               "  certify optimum random:6,10,1:0.4:3\n\n"
                               "exit status: 0 decided, 3 undetermined, 2 bad input, 1 internal error")
-    o.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
-    o.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate (JSON) here")
+    _common_arguments(o)
     o.add_argument("--data-out", metavar="DIR", type=_out_path,
                    help="write the training set here: inputs.csv, targets.csv (exact) and data.npz")
-    o.add_argument("--json", action="store_true", help="print a JSON object instead of text")
-    o.add_argument("--weights", action="store_true",
-                   help="SUPPORT holds weight values: the support is where they are non-zero")
     o.set_defaults(func=cmd_optimum)
 
     mb = sub.add_parser("member", help="is this exact matrix a product with these masks?",
@@ -551,11 +551,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "examples:\n  certify member lu:3 '[[0,1,0],[1,0,0],[0,0,1]]'\n"
                                "  certify member lu:3 M.json -o m.json\n\n"
                                "exit status: 0 decided, 3 unknown, 2 bad input, 1 internal error")
-    mb.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
+    _common_arguments(mb)
     mb.add_argument("matrix", metavar="MATRIX", help="the matrix (outputs x inputs)")
-    mb.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate here")
-    mb.add_argument("--json", action="store_true", help="print a JSON object instead of text")
-    mb.add_argument("--weights", action="store_true", help="SUPPORT holds weight values")
     mb.set_defaults(func=cmd_member)
 
     tr = sub.add_parser("train", help="train on a written training set and watch the weights",

@@ -196,16 +196,8 @@ def _finish(d: Decision, self_check: bool, progress) -> Decision:
     if d.certificate is None:
         return d
     d.text = cert.dumps(d.certificate)
-    if not self_check:
+    reason = cert.self_check(d.text, self_check, progress)
+    if reason is None:
         return d
-    progress("replaying the certificate with the independent checker")
-    import json
-    from .checker import check_certificate
-    verdict = check_certificate(json.loads(d.text))
-    if verdict.accepted:
-        return d
-    return Decision("unknown", d.rules,
-                    f"unknown: the engine found a {d.verdict.replace('_', ' ')} proof but the "
-                    f"independent checker rejected its certificate ({verdict.message}). "
-                    "This is a bug in certify; please report it with the support.",
-                    None, internal_error=verdict.message)
+    return Decision("unknown", d.rules, "unknown: " + cert.rejection_note(d.verdict, reason), None,
+                    internal_error=reason)

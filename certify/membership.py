@@ -32,7 +32,7 @@ from .chains import Chain
 from .errors import InputError
 from .laurent import Laurent
 from .reductions import State, lift, reduce
-from .refutations import Nullstellensatz, component_system, nullstellensatz, propagate
+from .refutations import component_system, nullstellensatz, propagate
 from .support import Support
 from .witnesses import layer_matrices, multiply
 
@@ -230,7 +230,7 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
                            self_check, progress)
         nss = nullstellensatz(eqs, deadline=time.monotonic() + SOLVE_SECONDS)
         if nss is not None:
-            proof = dict(base, component=k, refutation=nss_json(nss))
+            proof = dict(base, component=k, refutation=nss.to_json())
             return _finish(support, "not_member", proof,
                            f"not a member: on reduced component {k} the equations have no common "
                            f"complex zero (Nullstellensatz certificate of degree {nss.degree})",
@@ -253,24 +253,11 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
                    "multiply to M (in the certificate)", self_check, progress, factors)
 
 
-def nss_json(n: Nullstellensatz) -> dict:
-    return {"method": "nullstellensatz", "degree": n.degree, "variables": n.variables,
-            "cofactors": [{"entry": entry,
-                           "terms": [[[[k, p] for k, p in enumerate(e) if p], c] for e, c in sorted(g.items())]}
-                          for entry, g in n.cofactors]}
-
-
 def _finish(support: Support, verdict: str, proof: dict, text: str, self_check: bool, progress,
             factors=None) -> MemberDecision:
     c = cert.build(support, verdict, {"rule": "factors" if verdict == "member" else "refutation", **proof})
     d = MemberDecision(verdict, text, c, cert.dumps(c), factors)
-    if not self_check:
+    reason = cert.self_check(d.text, self_check, progress)
+    if reason is None:
         return d
-    progress("replaying the certificate with the independent checker")
-    from .checker import check_certificate
-    v = check_certificate(json.loads(d.text))
-    if v.accepted:
-        return d
-    return MemberDecision("unknown", f"unknown: the engine found a {verdict.replace('_', ' ')} proof but "
-                          f"the independent checker rejected its certificate ({v.message}). This is a "
-                          "bug in certify; please report it.", internal_error=v.message)
+    return MemberDecision("unknown", "unknown: " + cert.rejection_note(verdict, reason), internal_error=reason)

@@ -148,19 +148,11 @@ def _no_optimum(support: Support, cols: list[int], d: Decision) -> OptimumDecisi
 
 def _finish(d: OptimumDecision, self_check: bool, progress) -> OptimumDecision:
     d.text = cert.dumps(d.certificate)
-    if not self_check:
+    reason = cert.self_check(d.text, self_check, progress)
+    if reason is None:
         return d
-    progress("replaying the certificate with the independent checker")
-    import json
-    from .checker import check_certificate
-    verdict = check_certificate(json.loads(d.text))
-    if verdict.accepted:
-        return d
-    return OptimumDecision("undetermined", d.rule,
-                           f"undetermined: the engine found a {d.verdict.replace('_', ' ')} proof but "
-                           f"the independent checker rejected its certificate ({verdict.message}). "
-                           "This is a bug in certify; please report it with the support.",
-                           internal_error=verdict.message)
+    return OptimumDecision("undetermined", d.rule, "undetermined: " + cert.rejection_note(d.verdict, reason),
+                           internal_error=reason)
 
 
 def data_arrays(data: TrainingSet) -> tuple[np.ndarray, np.ndarray]:

@@ -162,6 +162,14 @@ class Nullstellensatz:
     cofactors: list                  # [(entry, {exponent tuple: fmpq}), ...] (non-zero ones)
     degree: int
 
+    def to_json(self) -> dict:
+        """The certificate's refutation object (docs/certificates.md)."""
+        return {"method": "nullstellensatz", "degree": self.degree, "variables": self.variables,
+                "cofactors": [{"entry": entry,
+                               "terms": [[[[k, p] for k, p in enumerate(e) if p], c]
+                                         for e, c in sorted(g.items())]}
+                              for entry, g in self.cofactors]}
+
 
 def _monomials(n: int, degree: int):
     """Exponent tuples of total degree <= degree in n variables."""
@@ -172,6 +180,16 @@ def _monomials(n: int, degree: int):
             for i in combo:
                 e[i] += 1
             yield tuple(e)
+
+
+def _subtract(dst: dict, c, src: dict) -> None:
+    """dst -= c * src, dropping zeros (sparse vectors as dicts)."""
+    for k, v in src.items():
+        x = dst.get(k, 0) - c * v
+        if x == 0:
+            dst.pop(k, None)
+        else:
+            dst[k] = x
 
 
 def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns: int = 4000,
@@ -210,18 +228,8 @@ def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns
                 top = max(cands)
                 c = p[top]
                 bp, bt = basis[top]
-                for k, v in bp.items():
-                    x = p.get(k, 0) - c * v
-                    if x == 0:
-                        p.pop(k, None)
-                    else:
-                        p[k] = x
-                for k, v in bt.items():
-                    x = tag.get(k, 0) - c * v
-                    if x == 0:
-                        tag.pop(k, None)
-                    else:
-                        tag[k] = x
+                _subtract(p, c, bp)
+                _subtract(tag, c, bt)
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError
 

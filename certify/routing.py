@@ -100,8 +100,7 @@ def find_routed(support: Support, reduction: Reduction, deadline: float) -> Witn
                     nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000, deadline=deadline)
                     if nss is None:
                         continue
-                    from .membership import nss_json
-                    refutation = nss_json(nss)
+                    refutation = nss.to_json()
                 local = Local("routed", {}, refutation,
                               {"free_layers": [a + 1, b + 1],
                                "matchings": [[l + 1, [[r, c] for r, c in sorted(m.items())]]

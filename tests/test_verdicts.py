@@ -26,8 +26,8 @@ def dense(limit):
     return rows
 
 
-def factorisation_exists(support, A) -> bool:
-    """Independent membership test by sympy: is A = W_L ... W_1 solvable?"""
+def symbolic_product(support):
+    """(symbols, W_L ... W_1 with one symbol per mask entry), for sympy."""
     syms, mats = [], []
     for l, m in enumerate(support.masks, start=1):
         M = sympy.zeros(*m.shape)
@@ -39,6 +39,12 @@ def factorisation_exists(support, A) -> bool:
     P = mats[0]
     for M in mats[1:]:
         P = M * P
+    return syms, P
+
+
+def factorisation_exists(support, A) -> bool:
+    """Independent membership test by sympy: is A = W_L ... W_1 solvable?"""
+    syms, P = symbolic_product(support)
     eqs = [sympy.Eq(P[i, j], sympy.Rational(str(A[i][j]))) for i in range(P.rows) for j in range(P.cols)]
     return bool(sympy.solve(eqs, syms, dict=True))
 
@@ -230,17 +236,7 @@ def test_c5_nested_pair_is_closed_and_matches_its_description():
 
 def no_complex_factorisation(support, limit) -> bool:
     """Independent: the Groebner basis of W_L...W_1 - A is {1}."""
-    syms, mats = [], []
-    for l, m in enumerate(support.masks, start=1):
-        M = sympy.zeros(*m.shape)
-        for i, j in zip(*np.nonzero(m)):
-            x = sympy.Symbol(f"w{l}_{i}_{j}")
-            syms.append(x)
-            M[i, j] = x
-        mats.append(M)
-    P = mats[0]
-    for M in mats[1:]:
-        P = M * P
+    syms, P = symbolic_product(support)
     A = sympy.Matrix(dense(limit)).applyfunc(sympy.Rational)
     return sympy.groebner(list(P - A), *syms, order="grevlex").exprs == [1]
 

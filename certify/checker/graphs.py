@@ -97,6 +97,24 @@ def fingerprint(support_obj) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def connected_components(adj: dict) -> list[list]:
+    """Components of an undirected graph given by adjacency lists, each sorted,
+    the list sorted."""
+    seen, out = set(), []
+    for v in sorted(adj):
+        if v in seen:
+            continue
+        comp, todo = set(), [v]
+        while todo:
+            x = todo.pop()
+            if x not in comp:
+                comp.add(x)
+                todo.extend(adj[x])
+        seen |= comp
+        out.append(sorted(comp))
+    return sorted(out)
+
+
 # ---------------------------------------------------------------------------
 # Layered chains: level k holds nodes (first + k, i); pred[k][i] lists the
 # indices at level k-1 feeding node i (pred[0] is empty).
@@ -148,19 +166,7 @@ class Chain:
         for u, v in self.edges():
             adj.setdefault(u, []).append(v)
             adj.setdefault(v, []).append(u)
-        seen, out = set(), []
-        for v in sorted(adj):
-            if v in seen:
-                continue
-            comp, todo = set(), [v]
-            while todo:
-                x = todo.pop()
-                if x not in comp:
-                    comp.add(x)
-                    todo.extend(adj[x])
-            seen |= comp
-            out.append(sorted(comp))
-        return sorted(out)
+        return connected_components(adj)
 
     def split_is_disjoint(self, s: int) -> bool:
         """C3 hypothesis at level s: twin classes have disjoint rectangles.
@@ -240,20 +246,9 @@ class State:
         return seen
 
     def components(self) -> list[list]:
-        seen, out = set(), []
-        for v in sorted(self.succ):
-            if v in seen:
-                continue
-            comp, todo = set(), [v]
-            while todo:
-                x = todo.pop()
-                if x not in comp:
-                    comp.add(x)
-                    todo.extend(self.succ[x] | self.pred[x])
-            seen |= comp
-            if any(self.hidden(x) for x in comp):
-                out.append(sorted(comp))
-        return sorted(out)
+        """Components containing a hidden node, sorted."""
+        adj = {v: self.succ[v] | self.pred[v] for v in self.succ}
+        return [c for c in connected_components(adj) if any(self.hidden(x) for x in c)]
 
     def core(self) -> dict:
         return {"sources": sorted(self.sources), "sinks": sorted(self.sinks),

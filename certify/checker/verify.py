@@ -93,6 +93,18 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
 # not closed
 # ---------------------------------------------------------------------------
 
+def sparse_product(a: dict, b: dict, zero) -> dict:
+    """a @ b for matrices stored as {(row, column): value}."""
+    by_row: dict = {}
+    for (k, j), y in b.items():
+        by_row.setdefault(k, []).append((j, y))
+    out: dict = {}
+    for (i, k), x in a.items():
+        for j, y in by_row.get(k, []):
+            out[(i, j)] = out.get((i, j), zero) + x * y
+    return out
+
+
 def curve_limit(widths, layers, curve) -> dict:
     """Multiply the curve out exactly; return the non-zero entries of the
     limit (t -> 0+)."""
@@ -115,14 +127,7 @@ def curve_limit(widths, layers, curve) -> dict:
     # Product W_L ... W_1 = t^(-shift) * (product of the polynomial matrices).
     prod = mats[0]
     for m in mats[1:]:
-        by_row: dict = {}
-        for (k, j), b in prod.items():
-            by_row.setdefault(k, []).append((j, b))
-        nxt: dict = {}
-        for (i, k), a in m.items():
-            for j, b in by_row.get(k, []):
-                nxt[(i, j)] = nxt.get((i, j), fmpq_poly(0)) + a * b
-        prod = nxt
+        prod = sparse_product(m, prod, fmpq_poly(0))
     limit = {}
     for (i, j), p in sorted(prod.items()):
         for e in range(min(shift, p.degree() + 1)):
@@ -309,17 +314,7 @@ def check_member(widths, layers, proof) -> str:
             i, j = integer(item[0], "row"), integer(item[1], "column")
             _need((i, j) in allowed and (i, j) not in m, f"factor {l + 1}: ({i},{j}) is off the support or repeated")
             m[(i, j)] = rational(item[2])
-        if prod is None:
-            prod = m
-            continue
-        by_row: dict = {}
-        for (k, j), b in prod.items():
-            by_row.setdefault(k, []).append((j, b))
-        nxt: dict = {}
-        for (i, k), a in m.items():
-            for j, b in by_row.get(k, []):
-                nxt[(i, j)] = nxt.get((i, j), 0) + a * b
-        prod = nxt
+        prod = m if prod is None else sparse_product(m, prod, 0)
     for i, j in sorted(set(M) | set(prod)):
         a, b = M.get((i, j), 0), prod.get((i, j), 0)
         _need(a == b, f"entry ({i},{j}) of the product is {b}, not {a}")
