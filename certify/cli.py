@@ -20,8 +20,8 @@ from .errors import InputError
 EXIT_OK, EXIT_REJECTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
 SUPPORT_HELP = ("a support file (.json {\"layers\": [mask, ...]} or .npz, masks in PyTorch "
-                "(out, in) layout, input side first) or a pattern such as lu:4, dense:4,6,3, "
-                "butterfly:64, monarch:16:4, blockdiag:12:3:3, random:6,10,1:0.4:7")
+                "(out, in) layout, input side first), the JSON object itself, or a pattern such as "
+                "lu:4, dense:4,6,3, butterfly:64, monarch:16:4, blockdiag:12:3:3, random:6,10,1:0.4:7")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +97,10 @@ MEANING = {
     "not_closed": "meaning: some finite training set has no least-squares minimizer for the sparse "
                   "ReLU network with these masks: the loss approaches its infimum only along "
                   "weights that diverge (Le, Riccietti, Gribonval 2023, Thm 3.1), the failure "
-                  "seen as exploding weights in training.",
+                  "seen as exploding weights in training; 'certify optimum' writes such a training "
+                  "set. The hidden units named above are where it happens: changing their masks "
+                  "(e.g. giving them identical or disjoint input and output sets) removes this "
+                  "witness; re-run decide to check. Rule names are explained in docs/theory.md.",
     "unknown": "meaning: no rule of this version applies; nothing is claimed. The reduced core "
                "(printed above; -o FILE saves it with its nodes 'layer:unit', edges and free "
                "entries) is what remains to decide. Smaller blocks, sparser masks and structured "
@@ -172,10 +175,10 @@ def cmd_decide(args) -> int:
 # ---------------------------------------------------------------------------
 
 OPTIMUM_MEANING = {
-    "no_optimum": "meaning: on the training set below, least squares has no minimizer: the loss "
-                  "gets arbitrarily close to 0 (along θ(ε) in the certificate) but no parameters "
-                  "reach it, so training drives some weights to infinity. Watch it with "
-                  "'certify train DIR --support SUPPORT'.",
+    "no_optimum": "meaning: on this training set least squares has no minimizer: the loss gets "
+                  "arbitrarily close to 0 (along the parameter sequence θ(ε) in the certificate) "
+                  "but no parameters reach it, so a training run that keeps lowering the loss "
+                  "must let some weights grow without bound.",
     "optimum_exists": "meaning: for every finite training set, least-squares training of this "
                       "sparse ReLU network (biases free) has a minimizer.",
     "undetermined": "meaning: nothing is claimed about training; see what is known above.",
@@ -228,9 +231,11 @@ def cmd_optimum(args) -> int:
 
     if args.output and _same_file(args.output, args.support):
         raise InputError(f"-o {args.output} would overwrite the support it reads; choose another file")
+    if args.search_seconds < 0:
+        raise InputError("--search-seconds must not be negative")
     progress = _Progress(args.json)
     support = load_support(args.support, weights=args.weights)
-    d = decide_optimum(support, progress=progress)
+    d = decide_optimum(support, progress=progress, search_seconds=args.search_seconds)
     path, files = None, []
     if d.internal_error is None:
         if args.output and d.text is not None:
@@ -241,7 +246,8 @@ def cmd_optimum(args) -> int:
     if args.json:
         data = None
         if d.data is not None:
-            data = {"columns": d.data.cols, "count": len(d.data.t), "t": d.data.t, "files": files}
+            data = {"columns": d.data.cols, "count": len(d.data.t), "t": d.data.t, "files": files,
+                    "limit": d.linear.limit}
         print(json.dumps({"support": args.support, "support_sha256": support.fingerprint(),
                           "widths": list(support.widths), "verdict": d.verdict, "rule": d.rule,
                           "explanation": d.explanation, "certificate": path,
@@ -261,8 +267,13 @@ def cmd_optimum(args) -> int:
                         f"x = [{x0}] -> y = [{y0}]."))
             where = ", ".join(files) if files else "not saved (use --data-out DIR)"
             print(f"data: {where}")
+        elif args.data_out:
+            print(f"data: none written to {args.data_out} (no training set is needed for this verdict)")
         if d.internal_error is None:
             print(_wrap(OPTIMUM_MEANING[d.verdict]))
+            if d.data is not None:
+                folder = args.data_out or "DIR"
+                print(f"next: certify train {folder} --support {args.support}   (watch the weights grow)")
         _certificate_line(d, path, "certificate" if d.decided else
                           f"certificate of what is known (L_I {d.linear.verdict})")
     return _exit_code(d)
@@ -306,7 +317,8 @@ def cmd_member(args) -> int:
                     dense = [["0"] * cols for _ in range(rows)]
                     for (i, j), x in m.items():
                         dense[i][j] = _fraction_text(x.coefficient(0))
-                    print(f"W_{l} =")
+                    side = " (input side)" if l == 1 else " (output side)" if l == support.depth else ""
+                    print(f"W_{l}{side} =")
                     print("\n".join(_matrix_lines(dense)))
         _certificate_line(d, path)
     return _exit_code(d)
@@ -318,12 +330,14 @@ def cmd_member(args) -> int:
 
 def cmd_train(args) -> int:
     from .support import load_support
-    from .training import Config, check_shapes, load_data, plot, train
+    from .training import Config, check_shapes, load_data, plot, require_matplotlib, summary, train
 
     if args.steps < 1 or args.log_every < 1:
         raise InputError("--steps and --log-every must be positive")
     if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
         raise InputError(f"cannot write {args.plot}: its folder does not exist")
+    if args.plot:
+        require_matplotlib()
     X, Y = load_data(args.folder)
     support = load_support(args.support, weights=args.weights)
     check_shapes(support, X, Y)
@@ -339,6 +353,8 @@ def cmd_train(args) -> int:
         for r in runs:
             cells.append(f"{r.loss[k]:10.3e} {r.norm[k]:9.4f}" if k < len(r.steps) else f"{'diverged':>20}")
         print(f"{step:7d} | {cells[0]} | {cells[1]}")
+    for r in runs:
+        print(_wrap(summary(r)))
     if args.plot:
         plot({args.support: runs}, args.plot)
         print(f"plot: written to {args.plot}")
@@ -534,6 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common_arguments(o)
     o.add_argument("--data-out", metavar="DIR", type=_out_path,
                    help="write the training set here: inputs.csv, targets.csv (exact) and data.npz")
+    o.add_argument("--search-seconds", type=float, default=20.0, metavar="S",
+                   help="time for the search over input-column subsets (default 20)")
     o.set_defaults(func=cmd_optimum)
 
     mb = sub.add_parser("member", help="is this exact matrix a product with these masks?",
@@ -560,11 +578,16 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train the sparse ReLU network on DIR/data.npz (from 'certify "
                                     "optimum --data-out DIR')\nwith plain gradient descent and with "
                                     "Adam, full batch, masks applied after every step,\nand print "
-                                    "the loss and the parameter norm (all weights and biases). On an "
-                                    "ill-posed\nsupport the loss keeps falling while the norm keeps "
-                                    "growing. Defaults keep units alive:\nhidden biases start at 1, "
-                                    "inputs and targets are scaled to [0, 1] per column (this\nkeeps "
-                                    "the problem ill-posed or well-posed as it was).",
+                                    "the loss and the parameter norm (all weights and biases). On a "
+                                    "training set\nwith no minimizer, a run that keeps lowering the "
+                                    "loss has to grow some weights\nwithout bound; with the defaults "
+                                    "Adam shows this within 20,000 steps on lu:4,\nplain gradient "
+                                    "descent much more slowly. Defaults keep units alive: hidden\n"
+                                    "biases start at 1, inputs and targets are scaled to [0, 1] per "
+                                    "column (this\nkeeps the problem ill-posed or well-posed as it was). "
+                                    "A dense network of the\nsame widths is a useful comparison; it "
+                                    "fits such data exactly, though whether\nevery training problem of "
+                                    "a dense network has a minimizer is itself open.",
                         epilog="examples:\n  certify optimum lu:4 --data-out lu4-data\n"
                                "  certify train lu4-data --support lu:4 --plot lu4.png\n"
                                "  certify train lu4-data --support dense:4,4,4")
@@ -582,9 +605,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="replay certificates with the independent checker",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Replay each certificate (written by 'certify decide -o') with "
-                                   "the independent checker,\nin exact rational arithmetic. Same as "
-                                   "'python -m certify.checker CERT...'.",
+                       description="Replay each certificate (written by 'certify decide', 'optimum' "
+                                   "or 'member' with -o)\nwith the independent checker, in exact "
+                                   "rational arithmetic. Same as\n'python -m certify.checker CERT...'.",
                        epilog="example:\n  certify decide lu:4 -o lu4.json && certify check lu4.json\n\n"
                               "exit status: 0 all accepted, 1 some rejected, 2 some file "
                               "unreadable or not a certificate")

@@ -120,9 +120,19 @@ def _describe_component(state: State, comp) -> str:
     hidden = [v for v in comp if state.is_hidden(v)]
     outs = [v for v in comp if v in state.sinks]
     ins = [v for v in comp if v in state.sources]
-    kind = "two-factor, overlapping observed patterns and no exclusive P4" if state.two_factor(comp) \
-        else "deep (hidden-to-hidden edges)"
-    return f"{len(hidden)} hidden node(s) on {len(outs)} output(s) x {len(ins)} input(s), {kind}"
+    kind = ("every hidden unit reads inputs and feeds outputs directly, their patterns overlap, "
+            "and no witness rule matches") if state.two_factor(comp) \
+        else "hidden units feed other hidden units (a deep core), and no split or routing decides it"
+    text = f"{len(hidden)} hidden unit(s) on {len(outs)} output(s) x {len(ins)} input(s): {kind}"
+    if len(hidden) <= 6:
+        g = state.graph
+        name = lambda v: cert.node(v)   # noqa: E731
+        units = "; ".join(f"unit {name(h)} reads {{{', '.join(map(name, sorted(g.predecessors(h))))}}} "
+                          f"and feeds {{{', '.join(map(name, sorted(g.successors(h))))}}}" for h in hidden)
+        free = sorted((q, p) for q, p in state.dont_care if q in comp and p in comp)
+        text += f" ({units}" + (f"; free entries {', '.join(f'{name(q)}<-{name(p)}' for q, p in free)}"
+                                if free else "") + ")"
+    return text
 
 
 def _quiet(stage: str) -> None:
@@ -182,7 +192,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
     open_parts = [f"component {k}: {_describe_component(state, comp)}"
                   for k, comp in enumerate(reduction.components)
                   if closed_component_rule(state, comp) is None]
-    text = (f"unknown: no rule of this version decides it. Exact reductions "
+    text = (f"unknown: no rule of this version decides it (rules: docs/theory.md). Exact reductions "
             f"({_step_counts(reduction.steps)}) leave {len(reduction.components)} component(s); "
             f"undecided: " + "; ".join(open_parts) + ".")
     report = cert.build(support, "unknown", {"rule": "reduce", "steps": reduction.steps,

@@ -154,7 +154,8 @@ def solve_component(state: State, comp: list, target, seconds: float = SOLVE_SEC
             full = {}
             ok = True
             for e, s in sym.items():
-                v = sympy.nsimplify(sol.get(s, s).subs(sub)) if s in sol else sympy.Integer(sub.get(s, 1))
+                # Exact substitution (no nsimplify: it would round 3602879701896397/2^55 to 1/10).
+                v = sympy.together(sol[s].subs(sub)) if s in sol else sympy.Integer(sub.get(s, 1))
                 if not v.is_Rational:
                     ok = False
                     break

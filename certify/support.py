@@ -309,9 +309,16 @@ def _check_npz_shapes(path: str) -> None:
 
 
 def load_support(spec: str, weights: bool = False) -> Support:
-    """Resolve a command-line SUPPORT: an existing file, else a catalogue pattern."""
+    """Resolve a command-line SUPPORT: an existing file, the JSON object itself,
+    else a catalogue pattern."""
     if os.path.exists(spec):
         return load_file(spec, weights)
+    if spec.lstrip().startswith("{"):
+        try:
+            obj = json.loads(spec)
+        except (ValueError, RecursionError) as e:
+            raise InputError(f"the support given inline is not valid JSON ({str(e)[:200]})") from None
+        return from_json_obj(obj, weights)
     from .patterns import build_pattern, is_pattern_spec
     if is_pattern_spec(spec) or (":" in spec and not spec.lower().endswith((".json", ".npz"))):
         return build_pattern(spec)

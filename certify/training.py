@@ -135,15 +135,34 @@ def train(support: Support, X: np.ndarray, Y: np.ndarray, optimizer: str, cfg: C
     return run
 
 
+def summary(run: Run) -> str:
+    """One line on what the logged norms and losses did after step 1,000."""
+    name = {"gd": "gradient descent", "adam": "Adam"}[run.optimizer]
+    late = [(s, l, n) for s, l, n in zip(run.steps, run.loss, run.norm) if s >= 1000]
+    if len(late) < 2:
+        return f"{name}: too few logged steps after step 1,000 to summarise"
+    rising = all(b[2] > a[2] for a, b in zip(late, late[1:]))
+    trend = "grew at every log" if rising else "did not grow at every log"
+    return (f"{name}: from step {late[0][0]} to {late[-1][0]} the parameter norm went "
+            f"{late[0][2]:.4g} -> {late[-1][2]:.4g} ({trend}); the loss went {late[0][1]:.3g} -> "
+            f"{late[-1][1]:.3g} (best {min(r[1] for r in late):.3g}).")
+
+
+def require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise InputError("--plot needs matplotlib: pip install matplotlib (or pip install -e '.[plot]' "
+                         "in a clone)") from None
+
+
 def plot(runs: dict[str, list[Run]], path: str) -> None:
     """Loss (log scale) and parameter norm against the step, one curve per
-    (support, optimizer).  Needs matplotlib (pip install 'certify[plot]')."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise InputError("--plot needs matplotlib: pip install 'certify[plot]'") from None
+    (support, optimizer).  Needs matplotlib."""
+    require_matplotlib()
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     for label, rs in runs.items():
         for r in rs:
@@ -153,6 +172,7 @@ def plot(runs: dict[str, list[Run]], path: str) -> None:
     ax1.set_ylabel("training loss")
     ax2.set_xlabel("step")
     ax2.set_ylabel("parameter norm")
+    ax2.set_ylim(bottom=0)
     ax1.legend()
     ax2.legend()
     fig.tight_layout()

@@ -122,3 +122,14 @@ def test_matrix_inputs(tmp_path):
             load_matrix(bad)
     with pytest.raises(InputError, match="2x2 but products"):
         decide_member(build_pattern("lu:3"), Q([[1, 0], [0, 1]]))
+
+
+def test_float_entries_are_taken_exactly_and_still_solved(tmp_path):
+    # 0.1 is read at its exact binary value; sympy must not round it to 1/10.
+    d = member(build_pattern("lu:3"), load_matrix("[[0.1, 0, 0], [0, 1, 0], [0, 0, 1]]"), "member")
+    assert d.factors[0][(0, 0)].coefficient(0) * d.factors[1][(0, 0)].coefficient(0) == fmpq(
+        3602879701896397, 36028797018963968)
+    rng = np.random.default_rng(3)
+    L, U = np.tril(rng.normal(size=(3, 3))), np.triu(rng.normal(size=(3, 3)))
+    np.save(tmp_path / "m.npy", np.round(L @ U, 2))
+    member(build_pattern("lu:3"), load_matrix(str(tmp_path / "m.npy")), "member")
