@@ -40,11 +40,6 @@ class Decision:
         return self.verdict in ("closed", "not_closed")
 
 
-def _entry(a, b, L: int) -> str:
-    out, inp = (a, b) if a[0] == L else (b, a)
-    return f"({out[1]},{inp[1]})"
-
-
 def _rules_in(proof: dict) -> list[str]:
     """Rule names used in a proof tree, in first-use order."""
     names: list[str] = []
@@ -139,7 +134,6 @@ def _quiet(stage: str) -> None:
     pass
 
 
-RULE_SETS = ("core", "all")
 ROUTING_SECONDS = 10.0
 
 

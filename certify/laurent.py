@@ -93,10 +93,6 @@ class Laurent:
             return []
         return [(self.shift + k, c) for k, c in enumerate(self.poly.coeffs()) if c != 0]
 
-    def principal_part(self) -> "Laurent":
-        """The terms with negative exponent."""
-        return Laurent.from_terms([(e, c) for e, c in self.terms() if e < 0])
-
     def __repr__(self) -> str:
         if self.poly == 0:
             return "0"
