@@ -231,11 +231,11 @@ def cmd_optimum(args) -> int:
 
     if args.output and _same_file(args.output, args.support):
         raise InputError(f"-o {args.output} would overwrite the support it reads; choose another file")
-    if args.search_seconds < 0:
-        raise InputError("--search-seconds must not be negative")
+    if args.max_subsets < 0:
+        raise InputError("--max-subsets must not be negative")
     progress = _Progress(args.json)
     support = load_support(args.support, weights=args.weights)
-    d = decide_optimum(support, progress=progress, search_seconds=args.search_seconds)
+    d = decide_optimum(support, progress=progress, max_subsets=args.max_subsets)
     path, files = None, []
     if d.internal_error is None:
         if args.output and d.text is not None:
@@ -550,8 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common_arguments(o)
     o.add_argument("--data-out", metavar="DIR", type=_out_path,
                    help="write the training set here: inputs.csv, targets.csv (exact) and data.npz")
-    o.add_argument("--search-seconds", type=float, default=20.0, metavar="S",
-                   help="time for the search over input-column subsets (default 20)")
+    o.add_argument("--max-subsets", type=int, default=500, metavar="N",
+                   help="input-column subsets C' to try (default 500)")
     o.set_defaults(func=cmd_optimum)
 
     mb = sub.add_parser("member", help="is this exact matrix a product with these masks?",

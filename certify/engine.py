@@ -10,7 +10,6 @@ a verdict is reported.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -134,7 +133,6 @@ def _quiet(stage: str) -> None:
     pass
 
 
-ROUTING_SECONDS = 10.0
 
 
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
@@ -160,7 +158,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
         witness = find_witness(support, original, reduction, rules)
         if witness is None and rules == "all":
             progress("routing deep components")
-            witness = find_routed(support, reduction, deadline=time.monotonic() + ROUTING_SECONDS)
+            witness = find_routed(support, reduction)
         if witness is not None:
             proof = {
                 "rule": witness.rule,

@@ -11,7 +11,6 @@ free) on a finite training set have a minimizer?
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -22,9 +21,10 @@ from .engine import Decision, decide
 from .relu import TrainingSet, restrict_columns, theta, training_set
 from .support import Support
 
-# The search over column sets C' stops after this many seconds (the full
-# column set is always tried when the whole product set is not closed).
-SEARCH_SECONDS = 20.0
+# The search over column sets C' tries at most this many subsets (a count, not
+# a time, so the answer does not depend on machine speed); the full column
+# set is always tried when the whole product set is not closed.
+SEARCH_SUBSETS = 500
 
 
 @dataclass
@@ -59,9 +59,9 @@ def exists_rule(support: Support) -> tuple[str, str] | None:
     return None
 
 
-def _candidates(support: Support, linear: Decision, deadline: float):
+def _candidates(support: Support, linear: Decision, limit: int):
     """Column sets to try: the witness's own columns first, then pairs,
-    triples, ... in lexicographic order while time allows."""
+    triples, ... in lexicographic order, at most ``limit`` of them."""
     n = support.widths[0]
     seen = set()
     if linear.verdict == "not_closed":
@@ -71,7 +71,7 @@ def _candidates(support: Support, linear: Decision, deadline: float):
             yield cols
     for size in range(2, n):
         for cols in combinations(range(n), size):
-            if time.monotonic() > deadline:
+            if len(seen) >= limit:
                 return
             if cols not in seen:
                 seen.add(cols)
@@ -83,7 +83,7 @@ def _quiet(stage: str) -> None:
 
 
 def decide_optimum(support: Support, *, self_check: bool = True, progress=_quiet,
-                   search_seconds: float = SEARCH_SECONDS) -> OptimumDecision:
+                   max_subsets: int = SEARCH_SUBSETS) -> OptimumDecision:
     rule = exists_rule(support)
     if rule is not None:
         name, reason = rule
@@ -94,9 +94,9 @@ def decide_optimum(support: Support, *, self_check: bool = True, progress=_quiet
     progress("deciding the linear product set")
     linear = decide(support, self_check=self_check)
     progress("searching column restrictions I|C' with a non-closed product set")
-    deadline = time.monotonic() + search_seconds
-    found = None
-    for cols in _candidates(support, linear, deadline):
+    found, tried = None, 0
+    for cols in _candidates(support, linear, max_subsets):
+        tried += 1
         d = decide(restrict_columns(support, list(cols)), self_check=False)
         if d.verdict == "not_closed":
             found = (list(cols), d)
@@ -109,8 +109,10 @@ def decide_optimum(support: Support, *, self_check: bool = True, progress=_quiet
                            "minimizer, but it is not known to be sufficient",
                  "unknown": "whether the linear product set L_I is closed is itself unknown to "
                             "this version"}[linear.verdict]
-        searched = "every column subset" if time.monotonic() <= deadline else \
-            f"column subsets for {search_seconds:g} s"
+        n = support.widths[0]
+        everything = 2 ** n - n - 2            # subsets of size 2 .. n-1
+        searched = "every proper column subset" if tried >= everything else \
+            f"{tried} column subsets (of {everything}; --max-subsets raises the bound)"
         return OptimumDecision("undetermined", "none",
                                f"undetermined: no rule applies. Searched {searched} for a non-closed "
                                f"restriction; none found. What is known: {known}.",

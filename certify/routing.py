@@ -9,7 +9,6 @@ layer is free.
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from .support import Support, from_masks
 from .witnesses import Local, Witness, layer_matrices, limit_of, multiply
 
 MAX_MATCHINGS = 12       # per routed layer
+MAX_ROUTES = 64          # effective two-factor chains tried per decide (a deterministic bound)
 
 
 def maximal_matchings(mask: np.ndarray, limit: int = MAX_MATCHINGS) -> list[dict[int, int]]:
@@ -57,8 +57,9 @@ def _injection(m: dict[int, int], shape) -> np.ndarray:
     return p
 
 
-def find_routed(support: Support, reduction: Reduction, deadline: float) -> Witness | None:
-    """A witness for a chain whose reduced core has a deep component."""
+def find_routed(support: Support, reduction: Reduction) -> Witness | None:
+    """A witness for a chain whose reduced core has a deep component; tries at
+    most MAX_ROUTES routings, so the answer does not depend on machine speed."""
     from .engine import decide
     L = support.depth
     state = reduction.final
@@ -66,11 +67,13 @@ def find_routed(support: Support, reduction: Reduction, deadline: float) -> Witn
     if L < 3 or not deep:
         return None
     masks = [m.astype(np.int64) for m in support.masks]
+    routes = 0
     for a, b in itertools.combinations(range(L), 2):          # free layers (0-based)
         fixed = [l for l in range(L) if l not in (a, b)]
         choices = [maximal_matchings(support.masks[l]) for l in fixed]
         for picks in itertools.product(*choices):
-            if time.monotonic() > deadline:
+            routes += 1
+            if routes > MAX_ROUTES:
                 return None
             S = dict(zip(fixed, (_injection(m, support.masks[l].shape) for l, m in zip(fixed, picks))))
             before = _chain(S, range(0, a), support.widths[0])
@@ -97,7 +100,7 @@ def find_routed(support: Support, reduction: Reduction, deadline: float) -> Witn
                 if steps is not None:
                     refutation = {"method": "propagation", "steps": steps}
                 else:
-                    nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000, deadline=deadline)
+                    nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000)
                     if nss is None:
                         continue
                     refutation = nss.to_json()

@@ -155,13 +155,31 @@ def _w2(a, b, r1, r2, ca, c, cb, transposed: bool) -> Local:
     return Local("W2", curve, refutation, info, text)
 
 
-def find_cross(state: State, comp: list[Node], max_side: int = 8) -> Local | None:
+class Budget:
+    """A deterministic work budget (candidate limits tried), so that the same
+    input gives the same verdict on any machine."""
+
+    def __init__(self, n: int):
+        self.left = n
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+CROSS_CANDIDATES = 4000      # candidate limits per decide
+CROSS_NONZEROS = 4           # non-zeros in (α, β)
+
+
+def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget | None = None) -> Local | None:
     """W3, first-order cancellation at one entry (docs/theory.md §4): the
     leading terms of one node (entry (r, c) free) or of two nodes covering
     (r, c) cancel there, and the first-order terms leave the cross-shaped
     limit A = e_r β^T + α e_c^T, with α on the nodes' rows and β on their
     columns.  Tries 0/1 vectors α, β, smallest first, and keeps the first
-    limit that propagation refutes.  W1 and W2 are special cases."""
+    limit that propagation refutes.  W1 and W2 are special cases.  Stops when
+    ``budget`` runs out."""
+    budget = budget or Budget(CROSS_CANDIDATES)
     if not state.two_factor(comp):
         return None
     tf = TwoFactor(state, comp)
@@ -178,6 +196,8 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8) -> Local | Non
             rows = sorted(set(np.flatnonzero(tf.U[:, list(G)].any(axis=1))))
             cols = sorted(set(np.flatnonzero(tf.V[list(G)].any(axis=0))))
             for alpha, beta in _pairs_of_subsets(rows, cols):
+                if not budget.take():
+                    return None
                 A = np.zeros((len(tf.sinks), len(tf.sources)), dtype=np.int64)
                 A[r, list(beta)] += 1
                 A[list(alpha), c] += 1
@@ -190,9 +210,12 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8) -> Local | Non
 
 
 def _pairs_of_subsets(rows, cols):
-    """(α, β) with 0/1 entries, fewest non-zeros first, not both empty."""
-    subsets = lambda xs: [c for k in range(len(xs) + 1) for c in itertools.combinations(xs, k)]  # noqa: E731
-    pairs = [(a, b) for a in subsets(rows) for b in subsets(cols) if a or b]
+    """(α, β) with 0/1 entries, at most CROSS_NONZEROS non-zeros, fewest first,
+    not both empty."""
+    cap = CROSS_NONZEROS
+    subsets = lambda xs: [c for k in range(min(len(xs), cap) + 1)  # noqa: E731
+                          for c in itertools.combinations(xs, k)]
+    pairs = [(a, b) for a in subsets(rows) for b in subsets(cols) if (a or b) and len(a) + len(b) <= cap]
     return sorted(pairs, key=lambda ab: (len(ab[0]) + len(ab[1]), ab))
 
 
@@ -291,9 +314,10 @@ def find_witness(support: Support, original: State, reduction: Reduction,
     """The first witness (W1, then W2, then W3; components in order), lifted
     to the original weights and multiplied out."""
     state = reduction.final
+    budget = Budget(CROSS_CANDIDATES)
     for search in SEARCHES[rules]:
         for index, comp in enumerate(reduction.components):
-            local = search(state, comp)
+            local = search(state, comp, budget=budget) if search is find_cross else search(state, comp)
             if local is None:
                 continue
             weights = lift(original, reduction.steps, local.curve)

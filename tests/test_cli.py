@@ -280,7 +280,7 @@ def test_inline_json_support_and_train_summary(tmp_path):
     r = run("decide", '{"layers": [[[1,1],[0,1]], [[1,0],[1,1]]]}')
     assert r.returncode == 0 and "verdict: not closed" in r.stdout
     data = tmp_path / "d"
-    r = run("optimum", "lu:4", "--data-out", str(data), "--search-seconds", "1")
+    r = run("optimum", "lu:4", "--data-out", str(data), "--max-subsets", "3")
     assert f"next: certify train {data} --support lu:4" in r.stdout
     r = run("train", str(data), "--support", "lu:4", "--steps", "3000", "--log-every", "1000")
     assert "Adam: from step 1000 to 3000 the parameter norm went" in r.stdout
