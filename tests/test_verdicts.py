@@ -257,3 +257,16 @@ def test_routing_decides_deep_cores(masks):
     d = decided(s, "not_closed")
     assert d.rules[0] == "routed"
     assert no_complex_factorisation(s, d.limit)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(2, 3).flatmap(lambda L: st.tuples(
+    st.lists(st.integers(2, 4), min_size=L + 1, max_size=L + 1), st.integers(0, 2 ** 32 - 1))))
+def test_every_non_closed_limit_has_no_complex_factorisation(case):
+    # Independent of the checker: sympy's Groebner basis of W_L...W_1 - A is {1}.
+    widths, seed = case
+    rng = np.random.default_rng(seed)
+    s = from_masks([rng.random((b, a)) < 0.6 for a, b in zip(widths, widths[1:])])
+    d = decided(s)
+    if d.verdict == "not_closed":
+        assert no_complex_factorisation(s, d.limit)
