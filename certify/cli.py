@@ -108,13 +108,6 @@ MEANING = {
 }
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _limit_lines(limit: dict) -> list[str]:
     m, n = limit["shape"]
     entries = limit["nonzeros"]
@@ -133,8 +126,7 @@ def cmd_decide(args) -> int:
     from .engine import decide
     from .support import load_support
 
-    if args.output and _same_file(args.output, args.support):
-        raise InputError(f"-o {args.output} would overwrite the support it reads; choose another file")
+    _check_outputs(args)
     progress = _Progress(args.json)
     support = load_support(args.support, weights=args.weights)
     progress("support loaded; deciding")
@@ -196,12 +188,7 @@ def _write_data(folder: str, data) -> list[str]:
     import numpy as np
 
     from .optimum import data_arrays
-    parent = os.path.dirname(os.path.abspath(folder))
-    if not os.path.isdir(parent):
-        raise InputError(f"cannot create {folder}: folder {parent} does not exist")
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise InputError(f"cannot write the training set into {folder}: it is a file")
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(folder, exist_ok=True)          # paths were checked by _check_outputs
     written = []
     for name, rows, head in (("inputs.csv", data.inputs, "x"), ("targets.csv", data.targets, "y")):
         lines = [",".join(f"{head}{k}" for k in range(len(rows[0])))]
@@ -225,12 +212,45 @@ def _restricted_limit_text(limit: dict) -> str:
     return "\n".join(line if line.startswith("  [") else _wrap(line) for line in lines)
 
 
+DATA_FILES = ("inputs.csv", "targets.csv", "data.npz")
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_outputs(args) -> None:
+    """Every output path is checked before anything is written."""
+    outputs = []
+    if args.output:
+        outputs.append(("-o", args.output))
+    if getattr(args, "data_out", None):
+        folder = args.data_out
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise InputError(f"--data-out {folder} exists and is not a folder")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(folder))):
+            raise InputError(f"cannot create {folder}: its parent folder does not exist")
+        outputs += [("--data-out", os.path.join(folder, name)) for name in DATA_FILES]
+    paths = [os.path.realpath(p) for _, p in outputs]
+    if len(set(paths)) != len(paths):
+        raise InputError("-o and --data-out name the same file; choose another place")
+    will_exist = os.path.realpath(args.data_out) if getattr(args, "data_out", None) else None
+    for flag, path in outputs:
+        if os.path.isdir(path):
+            raise InputError(f"cannot write {path}: it is a folder")
+        folder = os.path.dirname(os.path.realpath(path))
+        if flag == "-o" and not os.path.isdir(folder) and folder != will_exist:
+            raise InputError(f"cannot write {path}: its folder does not exist")
+        for other in (args.support, getattr(args, "matrix", None)):
+            if other and os.path.exists(other) and _same_path(path, other):
+                raise InputError(f"{flag} would overwrite the input {other}; choose another place")
+
+
 def cmd_optimum(args) -> int:
     from .optimum import decide_optimum
     from .support import load_support
 
-    if args.output and _same_file(args.output, args.support):
-        raise InputError(f"-o {args.output} would overwrite the support it reads; choose another file")
+    _check_outputs(args)
     if args.max_subsets < 0:
         raise InputError("--max-subsets must not be negative")
     progress = _Progress(args.json)
@@ -238,11 +258,13 @@ def cmd_optimum(args) -> int:
     d = decide_optimum(support, progress=progress, max_subsets=args.max_subsets)
     path, files = None, []
     if d.internal_error is None:
-        if args.output and d.text is not None:
-            _write(args.output, d.text)
-            path = args.output
         if args.data_out and d.data is not None:
             files = _write_data(args.data_out, d.data)
+        if args.output and d.text is not None:
+            if args.data_out:
+                os.makedirs(args.data_out, exist_ok=True)   # -o may live in the data folder
+            _write(args.output, d.text)
+            path = args.output
     if args.json:
         data = None
         if d.data is not None:
@@ -287,8 +309,7 @@ def cmd_member(args) -> int:
     from .membership import decide_member, load_matrix
     from .support import load_support
 
-    if args.output and (_same_file(args.output, args.support) or _same_file(args.output, args.matrix)):
-        raise InputError(f"-o {args.output} would overwrite an input; choose another file")
+    _check_outputs(args)
     progress = _Progress(args.json)
     support = load_support(args.support, weights=args.weights)
     M = load_matrix(args.matrix)
@@ -332,11 +353,19 @@ def cmd_train(args) -> int:
     from .support import load_support
     from .training import Config, check_shapes, load_data, plot, require_matplotlib, summary, train
 
-    if args.steps < 1 or args.log_every < 1:
-        raise InputError("--steps and --log-every must be positive")
-    if args.plot and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
-        raise InputError(f"cannot write {args.plot}: its folder does not exist")
+    import math
+    if args.steps < 1 or args.log_every < 1 or args.seed < 0:
+        raise InputError("--steps and --log-every must be positive, --seed not negative")
+    if not all(math.isfinite(x) for x in (args.lr_adam, args.lr_gd, args.bias_init)) or \
+            args.lr_adam <= 0 or args.lr_gd <= 0:
+        raise InputError("learning rates must be positive numbers and --bias-init finite")
     if args.plot:
+        if os.path.isdir(args.plot):
+            raise InputError(f"cannot write {args.plot}: it is a folder")
+        if not args.plot.lower().endswith((".png", ".pdf", ".svg")):
+            raise InputError(f"--plot {args.plot}: name a .png, .pdf or .svg file")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+            raise InputError(f"cannot write {args.plot}: its folder does not exist")
         require_matplotlib()
     X, Y = load_data(args.folder)
     support = load_support(args.support, weights=args.weights)
@@ -348,10 +377,11 @@ def cmd_train(args) -> int:
           f"hidden biases start at {cfg.bias_init:g}")
     runs = [train(support, X, Y, opt, cfg) for opt in ("gd", "adam")]
     print(f"{'step':>7} | {'GD loss':>10} {'GD norm':>9} | {'Adam loss':>10} {'Adam norm':>9}")
-    for k, step in enumerate(runs[1].steps):
+    for step in sorted(set(runs[0].steps) | set(runs[1].steps)):
         cells = []
         for r in runs:
-            cells.append(f"{r.loss[k]:10.3e} {r.norm[k]:9.4f}" if k < len(r.steps) else f"{'diverged':>20}")
+            k = r.steps.index(step) if step in r.steps else None
+            cells.append(f"{r.loss[k]:10.3e} {r.norm[k]:9.4f}" if k is not None else f"{'(stopped)':>20}")
         print(f"{step:7d} | {cells[0]} | {cells[1]}")
     for r in runs:
         print(_wrap(summary(r)))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from .support import Support
 from .witnesses import layer_matrices, multiply
 
 SOLVE_SECONDS = 20
+MAX_SOLVE_VARIABLES = 60       # sympy's solver is hopeless beyond this
 
 
 @dataclass
@@ -57,23 +59,31 @@ class MemberDecision:
 # Reading a matrix
 # ---------------------------------------------------------------------------
 
+# Plain ASCII numbers only ("٣" or "1_000" are not numbers here), with a
+# bounded exponent so that "1e999999999" cannot stall the conversion.
+_NUMBER = re.compile(r"-?[0-9]{1,400}(\.[0-9]{1,400})?([eE][-+]?[0-9]{1,3})?|-?[0-9]{1,400}/[0-9]{1,400}")
+
+
 def _rational(v, where: str) -> fmpq:
-    if isinstance(v, bool):
+    if isinstance(v, (bool, np.bool_)):
         raise InputError(f"{where} is {v!r}; entries must be numbers")
-    if isinstance(v, int):
-        return fmpq(v)
-    if isinstance(v, float):
+    if isinstance(v, (int, np.integer)):
+        return fmpq(int(v))
+    if isinstance(v, (float, np.floating)):
         if not np.isfinite(v):
-            raise InputError(f"{where} is {v!r}; entries must be finite")
-        q = Fraction(v)                      # the exact value of the float
-        return fmpq(q.numerator, q.denominator)
+            raise InputError(f"{where} is {float(v)!r}; entries must be finite")
+        num, den = v.as_integer_ratio()          # the exact value of the binary float
+        return fmpq(int(num), int(den))
     if isinstance(v, str):
+        text = v.strip()
+        if not _NUMBER.fullmatch(text):
+            raise InputError(f"{where} is {v[:40]!r}; write rationals like \"-3/4\" or 0.5")
         try:
-            q = Fraction(v.strip())
-        except (ValueError, ZeroDivisionError):
-            raise InputError(f"{where} is {v!r}; write rationals like \"-3/4\" or 0.5") from None
+            q = Fraction(text)
+        except ZeroDivisionError:
+            raise InputError(f"{where} is {v[:40]!r}; the denominator is 0") from None
         return fmpq(q.numerator, q.denominator)
-    raise InputError(f"{where} is {v!r}; entries must be numbers")
+    raise InputError(f"{where} is {str(v)[:40]!r}; entries must be numbers")
 
 
 def load_matrix(spec: str) -> list[list[fmpq]]:
@@ -93,6 +103,8 @@ def load_matrix(spec: str) -> list[list[fmpq]]:
                 raise InputError(f"{spec}: not a readable .npy file ({e})") from None
             if arr.ndim != 2 or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
                 raise InputError(f"{spec}: expected a 2-dimensional numeric array, got {arr.dtype} {arr.shape}")
+            if arr.size == 0:
+                raise InputError(f"{spec}: the array is empty ({arr.shape})")
             return [[_rational(x.item(), f"{spec}: entry ({i}, {j})") for j, x in enumerate(row)]
                     for i, row in enumerate(arr)]
         try:
@@ -125,12 +137,15 @@ def _alarm(signum, frame):
 
 
 def solve_component(state: State, comp: list, target, seconds: float = SOLVE_SECONDS) -> dict | None:
-    """A rational solution (edge -> fmpq) of the component's equations, or None."""
+    """A rational solution (edge -> fmpq) of the component's equations, or None
+    (also when the component has more than MAX_SOLVE_VARIABLES edges)."""
     import sympy
     eqs = component_system(state, comp, target)
     if eqs is None:
         return None
     edges = sorted({x for eq in eqs for m in eq.monomials for x in m})
+    if len(edges) > MAX_SOLVE_VARIABLES:
+        return None
     sym = {e: sympy.Symbol(f"x{k}") for k, e in enumerate(edges)}
     polys = [sum((sympy.Mul(*[sym[x] for x in m]) for m in eq.monomials), sympy.Integer(0))
              - sympy.Rational(int(eq.target.p), int(eq.target.q)) for eq in eqs]
@@ -140,7 +155,7 @@ def solve_component(state: State, comp: list, target, seconds: float = SOLVE_SEC
         signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         sols = sympy.solve(polys, list(sym.values()), dict=True)
-    except (_Timeout, NotImplementedError):
+    except (_Timeout, NotImplementedError, RecursionError):
         return None
     finally:
         if use_alarm:
@@ -229,7 +244,7 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
                            f"not a member: on reduced component {k} the equations W_L...W_1 = M "
                            f"lead to a contradiction by propagation ({len(steps)} steps)",
                            self_check, progress)
-        nss = nullstellensatz(eqs, deadline=time.monotonic() + SOLVE_SECONDS)
+        nss = nullstellensatz(eqs, deadline=time.monotonic() + SOLVE_SECONDS)   # bounded by size too
         if nss is not None:
             proof = dict(base, component=k, refutation=nss.to_json())
             return _finish(support, "not_member", proof,
@@ -238,8 +253,11 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
                            self_check, progress)
         sol = solve_component(state, comp, target)
         if sol is None:
-            return MemberDecision("unknown", f"unknown: component {k} was neither refuted nor solved "
-                                             "within the bounds of this version")
+            edges = state.graph.subgraph(comp).number_of_edges()
+            why = (f"it has {edges} edge variables, more than the exact solver takes "
+                   f"({MAX_SOLVE_VARIABLES})" if edges > MAX_SOLVE_VARIABLES else
+                   "it was neither refuted (propagation, Nullstellensatz up to degree 2) nor solved")
+            return MemberDecision("unknown", f"unknown: reduced component {k}: {why}")
         solutions.update(sol)
     weights = lift(original, red.steps, {e: Laurent.const(v) for e, v in solutions.items()},
                    free=lambda snk, src: Laurent.const(target(snk, src)))

@@ -18,8 +18,11 @@ import numpy as np
 
 from . import certificate as cert
 from .engine import Decision, decide
-from .relu import TrainingSet, restrict_columns, theta, training_set
+from .relu import TrainingSet, data_count, reachable_counts, restrict_columns, theta, training_set
 from .support import Support
+
+# Training sets larger than this are not built (M grows like d'^L).
+MAX_DATA_POINTS = 100_000
 
 # The search over column sets C' tries at most this many subsets (a count, not
 # a time, so the answer does not depend on machine speed); the full column
@@ -94,28 +97,43 @@ def decide_optimum(support: Support, *, self_check: bool = True, progress=_quiet
     progress("deciding the linear product set")
     linear = decide(support, self_check=self_check)
     progress("searching column restrictions I|C' with a non-closed product set")
-    found, tried = None, 0
+    found, tried, too_big = None, 0, None
     for cols in _candidates(support, linear, max_subsets):
         tried += 1
+        size = data_count(len(cols), reachable_counts(support, list(cols)))
+        if size > MAX_DATA_POINTS:
+            too_big = too_big or (list(cols), size)
+            continue
         d = decide(restrict_columns(support, list(cols)), self_check=False)
         if d.verdict == "not_closed":
             found = (list(cols), d)
             break
+    everything = list(range(support.widths[0]))
     if found is None and linear.verdict == "not_closed":
-        found = (list(range(support.widths[0])), linear)
+        size = data_count(len(everything), reachable_counts(support, everything))
+        if size <= MAX_DATA_POINTS:
+            found = (everything, linear)
+        else:
+            too_big = too_big or (everything, size)
     if found is None:
         known = {"closed": "the linear product set L_I is closed (certificate available with -o); "
                            "the paper shows this is necessary for every training problem to have a "
                            "minimizer, but it is not known to be sufficient",
                  "unknown": "whether the linear product set L_I is closed is itself unknown to "
-                            "this version"}[linear.verdict]
+                            "this version",
+                 "not_closed": "the linear product set L_I is not closed (certificate available "
+                               "with -o); by the paper's Theorem 3.1 some training set then has no "
+                               "minimizer, but the ones this version constructs and certifies "
+                               "would be too large to build"}[linear.verdict]
         n = support.widths[0]
         everything = 2 ** n - n - 2            # subsets of size 2 .. n-1
         searched = "every proper column subset" if tried >= everything else \
             f"{tried} column subsets (of {everything}; --max-subsets raises the bound)"
+        note = (f" A training set on columns {too_big[0]} would need {too_big[1]} points, more than "
+                f"this tool builds ({MAX_DATA_POINTS}); such column sets were skipped." if too_big else "")
         return OptimumDecision("undetermined", "none",
                                f"undetermined: no rule applies. Searched {searched} for a non-closed "
-                               f"restriction; none found. What is known: {known}.",
+                               f"restriction; none found. What is known: {known}.{note}",
                                linear.certificate, text=linear.text, linear=linear,
                                internal_error=linear.internal_error)
     cols, d = found

@@ -78,16 +78,21 @@ def path_monomials(graph, source, sink, limit: int = 10_000) -> list[frozenset] 
         return None
 
 
+MAX_SYSTEM_MONOMIALS = 200_000
+
+
 def component_system(state, comp, target) -> list[Equation] | None:
     """Equations of the observed coordinates inside ``comp``; ``target(sink,
-    source)`` gives the right-hand side.  None if some equation is too big."""
+    source)`` gives the right-hand side.  None if the system is too big to
+    write out (more than MAX_SYSTEM_MONOMIALS monomials)."""
     nodes = set(comp)
-    eqs = []
+    eqs, size = [], 0
     for snk in sorted(state.sinks & nodes):
         for src in sorted(state.sources & nodes):
             if (snk, src) not in state.dont_care:
                 monos = path_monomials(state.graph, src, snk)
-                if monos is None:
+                size += len(monos) if monos is not None else 0
+                if monos is None or size > MAX_SYSTEM_MONOMIALS:
                     return None
                 eqs.append(Equation((snk, src), monos, target(snk, src)))
     return eqs
@@ -159,27 +164,33 @@ def propagate(equations: list[Equation]) -> list[dict] | None:
 @dataclass
 class Nullstellensatz:
     variables: list                  # edges, in the order of the exponent vectors
-    cofactors: list                  # [(entry, {exponent tuple: fmpq}), ...] (non-zero ones)
+    cofactors: list                  # [(entry, {((variable, power), ...): fmpq}), ...] (non-zero ones)
     degree: int
 
     def to_json(self) -> dict:
         """The certificate's refutation object (docs/certificates.md)."""
         return {"method": "nullstellensatz", "degree": self.degree, "variables": self.variables,
                 "cofactors": [{"entry": entry,
-                               "terms": [[[[k, p] for k, p in enumerate(e) if p], c]
-                                         for e, c in sorted(g.items())]}
+                               "terms": [[[[k, p] for k, p in e], c] for e, c in sorted(g.items())]}
                               for entry, g in self.cofactors]}
 
 
 def _monomials(n: int, degree: int):
-    """Exponent tuples of total degree <= degree in n variables."""
+    """Sparse monomials ((variable, power), ...) of total degree <= degree."""
     from itertools import combinations_with_replacement
     for d in range(degree + 1):
         for combo in combinations_with_replacement(range(n), d):
-            e = [0] * n
+            powers: dict = {}
             for i in combo:
-                e[i] += 1
-            yield tuple(e)
+                powers[i] = powers.get(i, 0) + 1
+            yield tuple(sorted(powers.items()))
+
+
+def _times(a: tuple, b: tuple) -> tuple:
+    powers = dict(a)
+    for i, p in b:
+        powers[i] = powers.get(i, 0) + p
+    return tuple(sorted(powers.items()))
 
 
 def _subtract(dst: dict, c, src: dict) -> None:
@@ -197,27 +208,27 @@ def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns
     """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
     elimination over Q; None when none exists within the bounds (the system
     may still have no solution)."""
+    import math
     import time
 
     from flint import fmpq
     variables = sorted({x for eq in equations for m in eq.monomials for x in m})
     index = {v: i for i, v in enumerate(variables)}
     n = len(variables)
-    zero = (0,) * n
+    zero = ()                       # monomials are sparse: ((variable, power), ...)
     polys = []
     for eq in equations:
         f: dict = {}
         for m in eq.monomials:
-            e = [0] * n
-            for x in m:
-                e[index[x]] += 1
-            f[tuple(e)] = f.get(tuple(e), fmpq(0)) + 1
+            key = tuple(sorted((index[x], 1) for x in m))
+            f[key] = f.get(key, fmpq(0)) + 1
         f[zero] = f.get(zero, fmpq(0)) - eq.target
         polys.append({k: v for k, v in f.items() if v != 0})
     for degree in range(max_degree + 1):
-        mons = list(_monomials(n, degree))
-        if len(mons) * len(polys) > max_unknowns:
+        # Count the unknowns before building anything.
+        if math.comb(n + degree, degree) * len(polys) > max_unknowns:
             return None
+        mons = list(_monomials(n, degree))
         basis: dict = {}             # pivot -> (poly, tag); the pivot is the poly's largest monomial
 
         def reduce(p: dict, tag: dict) -> None:
@@ -236,7 +247,7 @@ def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns
         try:
             for e, f in enumerate(polys):
                 for m in mons:
-                    p = {tuple(a + b for a, b in zip(k, m)): v for k, v in f.items()}
+                    p = {_times(k, m): v for k, v in f.items()}
                     tag = {(e, m): fmpq(1)}
                     reduce(p, tag)
                     if p:

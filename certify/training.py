@@ -40,13 +40,19 @@ def load_data(folder: str) -> tuple[np.ndarray, np.ndarray]:
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file (write a training set with 'certify optimum SUPPORT "
                          f"--data-out {folder}')")
+    import zipfile
     try:
         with np.load(path, allow_pickle=False) as f:
-            X, Y = np.asarray(f["inputs"], dtype=float), np.asarray(f["targets"], dtype=float)
-    except (KeyError, ValueError, OSError) as e:
-        raise InputError(f"{path}: not a training set written by certify ({e})") from None
+            X, Y = f["inputs"], f["targets"]
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise InputError(f"{path}: not a training set written by certify ({str(e)[:200]})") from None
+    if not all(np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating) for a in (X, Y)):
+        raise InputError(f"{path}: inputs and targets must be real numbers")
+    X, Y = X.astype(float), Y.astype(float)
     if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y) or len(X) == 0:
         raise InputError(f"{path}: inputs and targets must be matrices with one row per data point")
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise InputError(f"{path}: inputs and targets must be finite")
     return X, Y
 
 
@@ -105,8 +111,14 @@ def train(support: Support, X: np.ndarray, Y: np.ndarray, optimizer: str, cfg: C
     masks = [m.astype(float) for m in support.masks]
     weights, biases = _init(support, cfg)
     state = [(np.zeros_like(p), np.zeros_like(p)) for p in weights + biases]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
     run = Run(optimizer, [], [], [])
+    with np.errstate(all="ignore"):         # a diverging run ends the table, not with warnings
+        _steps(run, weights, biases, masks, state, X, Y, optimizer, cfg, progress)
+    return run
+
+
+def _steps(run, weights, biases, masks, state, X, Y, optimizer, cfg, progress) -> None:
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
     for step in range(cfg.steps + 1):
         loss, gw, gb = _loss_and_grads(weights, biases, X, Y)
         if step % cfg.log_every == 0:
@@ -132,7 +144,6 @@ def train(support: Support, X: np.ndarray, Y: np.ndarray, optimizer: str, cfg: C
                 p -= cfg.lr_gd * g
         for w, m in zip(weights, masks):
             w *= m
-    return run
 
 
 def summary(run: Run) -> str:
@@ -176,5 +187,17 @@ def plot(runs: dict[str, list[Run]], path: str) -> None:
     ax1.legend()
     ax2.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    # Through a temporary file of the same kind, then renamed: never half a plot.
+    import tempfile
+    folder, suffix = os.path.dirname(os.path.abspath(path)), os.path.splitext(path)[1]
+    fd, tmp = tempfile.mkstemp(prefix=".certify-", suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror}") from None
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)

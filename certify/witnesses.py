@@ -188,6 +188,8 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
     row = {v: i for i, v in enumerate(tf.sinks)}
     col = {v: i for i, v in enumerate(tf.sources)}
     eqs = component_system(state, comp, lambda a, b: fmpq(0))
+    if eqs is None:
+        return None
     n = len(tf.hidden)
     for r, c in itertools.product(range(len(tf.sinks)), range(len(tf.sources))):
         cover = [k for k in range(n) if tf.U[r, k] and tf.V[k, c]]

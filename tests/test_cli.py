@@ -220,7 +220,7 @@ def test_optimum_other_verdicts_and_bad_output(tmp_path):
     assert r.returncode == 3 and "undetermined" in r.stdout and "L_I is closed" in r.stdout
     (tmp_path / "f").write_text("x")
     r = run("optimum", "lu:3", "--data-out", str(tmp_path / "f"))
-    assert r.returncode == 2 and "is a file" in r.stderr
+    assert r.returncode == 2 and "is not a folder" in r.stderr
 
 
 def test_train_table_and_errors(tmp_path):

@@ -143,3 +143,93 @@ def test_control_characters_in_names_stay_on_one_line():
 
 def test_too_many_nonzeros_is_refused_early():
     one_error_line(run("decide", "dense:2100,2100"), "non-zero mask entries")
+
+
+# -- second adversarial review: optimum, train, member and the checker --------
+
+def test_checker_path_walk_only_follows_branches_to_the_sink():
+    # A ladder of width 2 and depth 40 where the source fans out into a huge
+    # region that never reaches the refuted sink: the walk must not explore it.
+    from certify.checker.graphs import Chain, State
+    depth = 40
+    widths = [1] + [2] * depth + [2]
+    layers = [sorted((i, j) for i in range(b) for j in range(a)) for a, b in zip(widths, widths[1:])]
+    layers[-1] = [(0, 0), (1, 1)]
+    state = State(Chain.of_support(widths, layers))
+    sink, source = (depth + 1, 0), (0, 0)
+    # Only the 2^39 ... paths through unit 0 of the last hidden layer reach sink 0:
+    # counting refuses them before any enumeration happens.
+    import time
+    t = time.time()
+    with pytest.raises(Exception):
+        state.paths(source, sink)
+    assert time.time() - t < 5
+
+
+def test_checker_caps_theta_and_curve_sizes(lu3):
+    c = copy.deepcopy(lu3)
+    c["proof"]["curve"] = [[[0, 0, [[e, "1"] for e in range(-100, 100)]]], []]
+    assert "terms" in check_certificate(c).message
+    c = copy.deepcopy(lu3)
+    c["support"] = {"layers": [{"shape": [1, 1], "nonzeros": [[0, 0]]}] * 200}
+    c["proof"]["curve"] = [[[0, 0, [[-10000, "1"], [10000, "1"]]]]] * 200
+    c["proof"]["limit"] = {"shape": [1, 1], "nonzeros": []}
+    v = check_certificate(with_fingerprint(c))
+    assert not v.accepted and "degree" in v.message
+
+
+def test_member_rejects_odd_numbers_quickly():
+    for m, words in (('[[1,2,"1e999999999"],[4,5,6],[1,1,1]]', "write rationals"),
+                     ('[["\u0663",0,0],[0,1,0],[0,0,1]]', "write rationals"),
+                     ('[["1_000",0,0],[0,1,0],[0,0,1]]', "write rationals")):
+        one_error_line(run("member", "lu:3", m), words)
+
+
+def test_member_empty_and_large_inputs(tmp_path):
+    np.save(tmp_path / "e.npy", np.zeros((0, 3)))
+    one_error_line(run("member", "lu:3", str(tmp_path / "e.npy")), "empty")
+    np.save(tmp_path / "i.npy", np.eye(40))
+    r = run("member", "lu:40", str(tmp_path / "i.npy"))
+    assert r.returncode == 3 and "more than the exact solver takes" in r.stdout
+    np.save(tmp_path / "ld.npy", np.eye(3, dtype=np.longdouble))
+    assert run("member", "lu:3", str(tmp_path / "ld.npy")).returncode == 0
+
+
+def test_optimum_output_collisions_write_nothing(tmp_path):
+    d = tmp_path / "d"
+    r = run("optimum", "lu:3", "--data-out", str(d), "-o", str(d / "inputs.csv"))
+    one_error_line(r, "same file")
+    assert not d.exists()
+    sup = tmp_path / "s"
+    sup.mkdir()
+    np.savez(sup / "data.npz", np.triu(np.ones((3, 3))), np.tril(np.ones((3, 3))))
+    before = (sup / "data.npz").read_bytes()
+    one_error_line(run("optimum", str(sup / "data.npz"), "--data-out", str(sup)), "would overwrite the input")
+    assert (sup / "data.npz").read_bytes() == before
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "targets.csv").mkdir()
+    one_error_line(run("optimum", "lu:3", "--data-out", str(tmp_path / "t"), "-o", str(tmp_path / "c.json")),
+                   "is a folder")
+    assert not (tmp_path / "c.json").exists() and not (tmp_path / "t" / "inputs.csv").exists()
+
+
+def test_optimum_refuses_to_build_astronomical_training_sets():
+    U, Lo, I = np.triu(np.ones((3, 3))), np.tril(np.ones((3, 3))), np.eye(3)
+    spec = json.dumps({"layers": [m.astype(int).tolist() for m in [U, Lo] + [I] * 8]})
+    r = run("optimum", spec, "--max-subsets", "5")
+    assert r.returncode == 3 and "more than" in r.stdout and "points" in r.stdout
+
+
+def test_train_bad_arguments(tmp_path):
+    d = tmp_path / "d"
+    assert run("optimum", "lu:3", "--data-out", str(d)).returncode == 0
+    for extra, words in ((["--seed", "-1"], "not negative"), (["--lr-adam", "nan"], "learning rates"),
+                         (["--plot", str(tmp_path / "p.xyz")], ".png, .pdf or .svg"),
+                         (["--plot", str(tmp_path)], "is a folder")):
+        one_error_line(run("train", str(d), "--support", "lu:3", "--steps", "5", *extra), words)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "data.npz").write_bytes(b"PK\x03\x04garbage")
+    one_error_line(run("train", str(bad), "--support", "lu:3"), "not a training set")
+    np.savez(bad / "data.npz", inputs=np.array([[np.nan, 1.0]]), targets=np.array([[1.0]]))
+    one_error_line(run("train", str(bad), "--support", "dense:2,1"), "finite")

@@ -10,9 +10,9 @@ import hashlib
 import json
 import re
 
-from .numbers import Reject, integer
+from .numbers import Reject, integer, short
 
-MAX_NODES = 2_000_000     # widths summed over all levels
+MAX_NODES = 200_000       # widths summed over all levels
 MAX_LAYERS = 256
 MAX_PATHS = 100_000       # monomials in one equation of a refutation
 
@@ -21,7 +21,7 @@ _LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
 
 def label(x) -> tuple[int, int]:
     if not isinstance(x, str) or not _LABEL.fullmatch(x):
-        raise Reject(f"{x!r} is not a node label \"layer:index\"")
+        raise Reject(f"{short(x)} is not a node label \"layer:index\"")
     a, b = x.split(":")
     return int(a), int(b)
 
@@ -38,7 +38,7 @@ def pair_labels(xs, what: str) -> list:
     out = []
     for p in xs:
         if not isinstance(p, list) or len(p) != 2:
-            raise Reject(f"{what}: {p!r} is not a pair of node labels")
+            raise Reject(f"{what}: {short(p)} is not a pair of node labels")
         out.append((label(p[0]), label(p[1])))
     return out
 
@@ -81,7 +81,7 @@ def parse_support(obj) -> tuple[list[int], list[list[tuple[int, int]]]]:
         for p in nz:
             if (type(p) is not list or len(p) != 2 or type(p[0]) is not int or type(p[1]) is not int
                     or not (0 <= p[0] < n_out and 0 <= p[1] < n_in)):
-                raise Reject(f"support layer {l}: bad nonzero {p!r} for shape {shape}")
+                raise Reject(f"support layer {l}: bad nonzero {short(p)} for shape {shape}")
             pair = (p[0], p[1])
             if pair <= last:
                 raise Reject(f"support layer {l}: nonzeros must be strictly increasing (canonical form)")
@@ -269,12 +269,13 @@ class State:
             raise Reject(f"{source} -> {sink} has more than {MAX_PATHS} paths; beyond this checker's bound")
         out = []
 
-        def walk(v, acc):
+        def walk(v, acc):                 # only into branches that reach the sink
             if v == sink:
                 out.append(frozenset(acc))
                 return
             for w in sorted(self.succ[v]):
-                walk(w, acc + [(v, w)])
+                if n_paths(w):
+                    walk(w, acc + [(v, w)])
 
         walk(source, [])
         return out
@@ -388,7 +389,7 @@ def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
     C5: two two-factor nodes with equal out-sets and nested in-sets (or the
     converse), no direct edge and no don't-care entry in the component."""
     hidden = [v for v in comp if state.hidden(v)]
-    _need(rule in ("C1", "C2", "C5"), f"component rule {rule!r} is not C1, C2 or C5")
+    _need(rule in ("C1", "C2", "C5"), f"component rule {short(rule)} is not C1, C2 or C5")
     if rule == "C5":
         _need(len(hidden) == 2, "C5 needs exactly two hidden nodes")
         a, b = hidden

@@ -14,38 +14,47 @@ class Reject(Exception):
     """The certificate is well-formed JSON but does not prove its claim."""
 
 
+def short(x, n: int = 60) -> str:
+    """repr(x), cut: a rejection message never echoes a whole hostile input."""
+    text = repr(x)
+    return text if len(text) <= n else text[:n] + "..."
+
+
 _RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 
 
 def rational(text) -> fmpq:
     """A rational in lowest terms written as "-3/4" or "5" (nothing else)."""
     if not isinstance(text, str) or len(text) > 2000 or not _RATIONAL.fullmatch(text):
-        raise Reject(f"{text!r} is not a rational written as a string like \"-3/4\"")
+        raise Reject(f"{short(text)} is not a rational written as a string like \"-3/4\"")
     num, _, den = text.partition("/")
     q = fmpq(int(num), int(den) if den else 1)
     if den and (q.q != int(den) or q.q == 1):
-        raise Reject(f"{text!r} is not in lowest terms")
+        raise Reject(f"{short(text)} is not in lowest terms")
     return q
 
 
 def integer(x, what: str) -> int:
     if not isinstance(x, int) or isinstance(x, bool):
-        raise Reject(f"{what} must be an integer, got {x!r}")
+        raise Reject(f"{what} must be an integer, got {short(x)}")
     return x
 
 
 # Bounds that keep a hostile certificate from exhausting memory or time.
 MAX_EXPONENT = 10_000
+MAX_TERMS = 64           # terms of one Laurent polynomial in a certificate
 
 
 def laurent_terms(x, what: str) -> dict[int, fmpq]:
     """``[[exponent, "coefficient"], ...]`` -> {exponent: coefficient}."""
     if not isinstance(x, list):
         raise Reject(f"{what}: a Laurent polynomial is a list of [exponent, \"coefficient\"]")
+    if len(x) > MAX_TERMS:
+        raise Reject(f"{what}: more than {MAX_TERMS} terms is beyond this checker's bound")
     out: dict[int, fmpq] = {}
     for term in x:
         if not isinstance(term, list) or len(term) != 2:
-            raise Reject(f"{what}: bad term {term!r}")
+            raise Reject(f"{what}: bad term {short(term)}")
         e = integer(term[0], f"{what}: exponent")
         if abs(e) > MAX_EXPONENT:
             raise Reject(f"{what}: exponent {e} is beyond this checker's bound {MAX_EXPONENT}")
@@ -77,7 +86,12 @@ def l_add(a: dict, b: dict) -> dict:
     return {e: c for e, c in out.items() if c != 0}
 
 
+MAX_FORWARD_TERMS = 2_000     # terms of a pre-activation in the forward pass
+
+
 def l_mul(a: dict, b: dict) -> dict:
+    if len(a) * len(b) > 64 * MAX_FORWARD_TERMS:
+        raise Reject("forward pass: Laurent polynomials beyond this checker's bound")
     out: dict = {}
     for e1, c1 in a.items():
         for e2, c2 in b.items():

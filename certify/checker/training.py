@@ -17,7 +17,10 @@ from __future__ import annotations
 from flint import fmpq
 
 from .graphs import Chain
-from .numbers import Reject, integer, l_add, l_mul, laurent_terms, rational
+from .numbers import MAX_FORWARD_TERMS, Reject, integer, l_add, l_mul, laurent_terms, rational, short
+
+
+MAX_POINTS = 200_000
 
 
 def _need(cond: bool, msg: str) -> None:
@@ -39,7 +42,7 @@ def check_optimum_exists(widths, layers, proof) -> str:
         _need(all(n <= 1 for n in readers.values()),
               "one-hidden-layer needs output units with pairwise disjoint hidden units")
         return "optimum exists: one hidden layer, outputs on disjoint hidden units"
-    raise Reject(f"rule {rule!r} does not prove that an optimum exists")
+    raise Reject(f"rule {short(rule)} does not prove that an optimum exists")
 
 
 def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
@@ -65,6 +68,8 @@ def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
     for n in counts:
         bound *= 1 + d * n
     bound += 1
+    _need(isinstance(proof["t"], list) and len(proof["t"]) <= MAX_POINTS,
+          f"t must be a list of at most {MAX_POINTS} curve parameters")
     ts = [rational(t) for t in proof["t"]]
     _need(len(ts) >= bound, f"{len(ts)} data points, but the count bound needs {bound}")
     _need(len(set(ts)) == len(ts), "the curve parameters t_i are not distinct")
@@ -89,6 +94,7 @@ def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
             for (i, j), w in weights[l].items():
                 if h[j]:
                     z[i] = l_add(z[i], l_mul(w, h[j]))
+                    _need(len(z[i]) <= MAX_FORWARD_TERMS, "forward pass: beyond this checker's bound")
             if l < L - 1:
                 # Identically 0 or positive for small ε: either way ReLU(z) = z.
                 for i, zi in enumerate(z):
@@ -113,6 +119,7 @@ def _theta(widths, layers, obj):
         _need(isinstance(entries, list), "theta weights: a list per layer")
         for item in entries:
             _need(isinstance(item, list) and len(item) == 3, f"theta layer {l + 1}: bad entry")
+            _need(sum(map(len, m.values())) <= 64 * MAX_POINTS, "theta: beyond this checker's bound")
             i, j = integer(item[0], "row"), integer(item[1], "column")
             _need((i, j) in allowed and (i, j) not in m, f"theta layer {l + 1}: ({i},{j}) is off the support or repeated")
             m[(i, j)] = laurent_terms(item[2], f"theta layer {l + 1} ({i},{j})")

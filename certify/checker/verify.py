@@ -24,7 +24,7 @@ from flint import fmpq_poly
 
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
-from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly
+from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly, short
 from .training import check_no_optimum, check_optimum_exists
 
 FORMAT = "certify-certificate/1"
@@ -86,7 +86,7 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
             closed_by_c1_c2(state, comp, r.get("rule"))
             tally[r["rule"]] = tally.get(r["rule"], 0) + 1
     else:
-        raise Reject(f"rule {rule!r} does not prove closedness")
+        raise Reject(f"rule {short(rule)} does not prove closedness")
 
 
 # ---------------------------------------------------------------------------
@@ -111,18 +111,20 @@ def curve_limit(widths, layers, curve) -> dict:
     L = len(layers)
     _need(isinstance(curve, list) and len(curve) == L, f"curve must list {L} layers")
     allowed = [set(pairs) for pairs in layers]
-    mats, shift = [], 0
+    mats, shift, span = [], 0, 0
     for l, entries in enumerate(curve, start=1):
         _need(isinstance(entries, list), f"curve layer {l} must be a list")
         raw = {}
         for item in entries:
-            _need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {item!r}")
+            _need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {short(item)}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
             _need((i, j) in allowed[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
             _need((i, j) not in raw, f"curve layer {l}: entry ({i},{j}) given twice")
             raw[(i, j)] = laurent_terms(item[2], f"curve layer {l} entry ({i},{j})")
         k = max([0] + [-e for t in raw.values() for e in t])   # pole order of this layer
         shift += k
+        span += max([0] + [e + k for t in raw.values() for e in t])
+        _need(span <= MAX_CURVE_DEGREE, "curve: the product's degree in t is beyond this checker's bound")
         mats.append({ij: shifted_poly(t, k) for ij, t in raw.items() if t})
     # Product W_L ... W_1 = t^(-shift) * (product of the polynomial matrices).
     prod = mats[0]
@@ -143,7 +145,7 @@ def parse_limit(obj, widths) -> dict:
           and isinstance(obj["nonzeros"], list), f"limit must be {{\"shape\": {shape}, \"nonzeros\": [...]}}")
     out, last = {}, (-1, -1)
     for item in obj["nonzeros"]:
-        _need(isinstance(item, list) and len(item) == 3, f"limit: bad entry {item!r}")
+        _need(isinstance(item, list) and len(item) == 3, f"limit: bad entry {short(item)}")
         i, j = integer(item[0], "limit row"), integer(item[1], "limit column")
         _need(0 <= i < shape[0] and 0 <= j < shape[1] and (i, j) > last,
               f"limit: entry ({i},{j}) out of range or out of order")
@@ -156,6 +158,8 @@ def parse_limit(obj, widths) -> dict:
 
 MAX_COFACTOR_DEGREE = 12
 MAX_COFACTOR_TERMS = 200_000
+MAX_CURVE_DEGREE = 20_000
+MAX_DENSE_EXPONENTS = 10_000_000     # terms x variables, before any exponent vector is built
 
 
 def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
@@ -168,12 +172,16 @@ def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
     for u, v in variables:
         _need(u in inside and v in state.succ.get(u, ()), f"nullstellensatz: {u}->{v} is not an edge "
                                                           "of the component")
+    cofactors = refutation["cofactors"]
+    _need(isinstance(cofactors, list) and cofactors, "nullstellensatz: cofactors must be a non-empty list")
+    terms = sum(len(c["terms"]) if isinstance(c, dict) and isinstance(c.get("terms"), list) else 0
+                for c in cofactors)
+    _need(terms <= MAX_COFACTOR_TERMS and terms * len(variables) <= MAX_DENSE_EXPONENTS,
+          "nullstellensatz: too many terms for this checker")
     ctx = fmpq_mpoly_ctx.get(tuple(f"x{k}" for k in range(len(variables))), "lex")
     index = {v: k for k, v in enumerate(variables)}
     n = len(variables)
     total = ctx.from_dict({})
-    cofactors = refutation["cofactors"]
-    _need(isinstance(cofactors, list) and cofactors, "nullstellensatz: cofactors must be a non-empty list")
     seen, size = set(), 0
     for item in cofactors:
         (snk, src), = pair_labels([item["entry"]], "nullstellensatz entry")
@@ -264,7 +272,7 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
             _need(last, f"{where}: steps after the contradiction")
             facts.append((set(), set()))
         else:
-            raise Reject(f"{where}: unknown rule {rule!r}")
+            raise Reject(f"{where}: unknown rule {short(rule)}")
     _need(used >= set(range(len(steps) - 1)), "refutation: a step is not used by any later step")
     return len(steps)
 
@@ -272,7 +280,7 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
 def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
     """Verify a W1 proof; return the (sparse) limit it refutes."""
     _need(isinstance(proof, dict) and proof.get("rule") in WITNESS_RULES,
-          f"rule {proof.get('rule') if isinstance(proof, dict) else proof!r} does not prove non-closedness")
+          f"rule {short(proof.get('rule') if isinstance(proof, dict) else proof)} does not prove non-closedness")
     L = len(layers)
     stated = parse_limit(proof["limit"], widths)
     computed = curve_limit(widths, layers, proof["curve"])
@@ -310,7 +318,7 @@ def check_member(widths, layers, proof) -> str:
         allowed, m = set(layers[l]), {}
         _need(isinstance(entries, list), f"factor {l + 1} must be a list")
         for item in entries:
-            _need(isinstance(item, list) and len(item) == 3, f"factor {l + 1}: bad entry {item!r}")
+            _need(isinstance(item, list) and len(item) == 3, f"factor {l + 1}: bad entry {short(item)}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
             _need((i, j) in allowed and (i, j) not in m, f"factor {l + 1}: ({i},{j}) is off the support or repeated")
             m[(i, j)] = rational(item[2])
@@ -361,7 +369,7 @@ def check_certificate(obj) -> Verdict:
     if missing:
         raise Malformed(f"missing field(s): {', '.join(missing)}")
     if obj["format"] != FORMAT:
-        raise Malformed(f"unknown format {obj['format']!r} (this checker reads {FORMAT})")
+        raise Malformed(f"unknown format {short(obj['format'])} (this checker reads {FORMAT})")
     claim = obj["claim"]
     if claim not in CLAIMS:
         raise Malformed(f"claim must be one of {', '.join(CLAIMS)}")
