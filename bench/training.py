@@ -8,7 +8,6 @@ usage: python bench/training.py
 import pathlib
 import sys
 
-import numpy as np
 
 from certify.optimum import decide_optimum, data_arrays
 from certify.patterns import build_pattern

@@ -1,10 +1,11 @@
 """``decide``: closed / not closed / unknown for the linear product set
 ``L_I`` of a support, with a certificate the independent checker accepts.
 
-Order of work: reduce the whole chain (R1-R6); a W1/W2 witness in a reduced
-component settles "not closed"; otherwise look for a closedness proof (C1/C2/C5
-after reductions, C3 splits, components); otherwise "unknown" with the
-reduced core.  Every certificate is replayed by ``certify.checker`` before
+Order of work: a C3 proof alone (cheap on large structured supports); then
+reduce the whole chain (R1-R6), and a witness in a reduced component (W1, W2,
+W3, or routing for deep ones) settles "not closed"; otherwise look for a
+closedness proof (C3 splits, components, C1/C2/C5 after reductions);
+otherwise "unknown" with the reduced core.  Every certificate is replayed by ``certify.checker`` before
 a verdict is reported.
 """
 
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 from . import certificate as cert
 from .chains import Chain
 from .reductions import Reduction, State, reduce
+from .routing import find_routed
 from .rules import ClosedProver, closed_component_rule
 from .support import Support
-from .routing import find_routed
 from .witnesses import Witness, find_witness
 
 
@@ -133,11 +134,9 @@ def _quiet(stage: str) -> None:
     pass
 
 
-
-
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
     """``rules="core"`` keeps to the first rule set (W1; C0-C3), the baseline
-    the exhaustive study compares against; ``"all"`` adds W2, W3 and C5."""
+    the exhaustive study compares against; ``"all"`` adds W2, W3, routing and C5."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
     # usually fall to C3 alone, which is cheap even on large supports; try

@@ -16,7 +16,7 @@ from .laurent import ONE
 from .reductions import Reduction
 from .refutations import component_system, nullstellensatz, propagate
 from .support import Support, from_masks
-from .witnesses import Local, Witness, layer_matrices, limit_of, multiply
+from .witnesses import Local, Witness, limit_of, multiply
 
 MAX_MATCHINGS = 12       # per routed layer
 MAX_ROUTES = 64          # effective two-factor chains tried per decide (a deterministic bound)

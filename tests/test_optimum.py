@@ -7,7 +7,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from certify import certificate
 from certify.checker import check_certificate
 from certify.optimum import decide_optimum
 from certify.patterns import build_pattern

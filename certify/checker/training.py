@@ -119,9 +119,9 @@ def _theta(widths, layers, obj):
         _need(isinstance(entries, list), "theta weights: a list per layer")
         for item in entries:
             _need(isinstance(item, list) and len(item) == 3, f"theta layer {l + 1}: bad entry")
-            _need(sum(map(len, m.values())) <= 64 * MAX_POINTS, "theta: beyond this checker's bound")
             i, j = integer(item[0], "row"), integer(item[1], "column")
-            _need((i, j) in allowed and (i, j) not in m, f"theta layer {l + 1}: ({i},{j}) is off the support or repeated")
+            _need((i, j) in allowed and (i, j) not in m,
+                  f"theta layer {l + 1}: ({i},{j}) is off the support or repeated")
             m[(i, j)] = laurent_terms(item[2], f"theta layer {l + 1} ({i},{j})")
         weights.append(m)
     biases = []
