@@ -32,7 +32,7 @@ from . import certificate as cert
 from .chains import Chain
 from .errors import InputError
 from .laurent import Laurent
-from .reductions import State, lift, reduce
+from .reductions import State, lift, original_entry, reduce
 from .refutations import component_system, nullstellensatz, propagate
 from .support import Support
 from .witnesses import layer_matrices, multiply
@@ -203,7 +203,6 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
     if (len(M), len(M[0])) != shape:
         raise InputError(f"the matrix is {len(M)}x{len(M[0])} but products with this support are "
                          f"{shape[0]}x{shape[1]} (outputs x inputs)")
-    L = support.depth
     original = State.from_chain(Chain.from_support(support))
     progress("reducing (R1-R6)")
     red = reduce(original)
@@ -211,8 +210,8 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
     matrix = cert.sparse_matrix(shape, {(i, j): v for i, row in enumerate(M) for j, v in enumerate(row)})
 
     def target(a, b) -> fmpq:
-        out, inp = (a, b) if a[0] == L else (b, a)
-        return M[out[1]][inp[1]]
+        i, j = original_entry(a, b)
+        return M[i][j]
 
     base = {"matrix": matrix, "reduction": {"steps": red.steps, "core": state.core()}}
     # Entries joining different components (or no component) have no path.
@@ -226,10 +225,10 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
                 proof = dict(base, component=None,
                              refutation={"method": "propagation", "steps": [
                                  {"entry": (snk, src), "rule": "contradiction", "uses": []}]})
-                i, j = (snk, src) if snk[0] == L else (src, snk)
+                i, j = original_entry(snk, src)
                 return _finish(support, "not_member", proof,
-                               f"not a member: entry ({i[1]},{j[1]}) is {target(snk, src)} but no path "
-                               f"joins input {j[1]} to output {i[1]} after exact reductions",
+                               f"not a member: entry ({i},{j}) is {target(snk, src)} but no path "
+                               f"joins input {j} to output {i} after exact reductions",
                                self_check, progress)
     solutions: dict = {}
     for k, comp in enumerate(red.components):

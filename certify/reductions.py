@@ -87,6 +87,14 @@ class State:
         return val
 
 
+def original_entry(a: Node, b: Node) -> tuple[int, int]:
+    """(output index, input index) of a coordinate of a reduced state given as
+    ``(sink, source)``; after R7 the sink is an input node, so the layers of
+    the two labels decide (inputs are layer 0)."""
+    out, inp = (a, b) if a[0] > b[0] else (b, a)
+    return out[1], inp[1]
+
+
 @dataclass
 class Reduction:
     steps: list[dict]

@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .laurent import ONE
-from .reductions import Reduction
+from .reductions import Reduction, original_entry
 from .refutations import component_system, nullstellensatz, propagate
 from .support import Support, from_masks
 from .witnesses import Local, Witness, limit_of, multiply
@@ -93,7 +93,7 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
                 continue
             for k in deep:
                 comp = reduction.components[k]
-                eqs = component_system(state, comp, _target(A, L))
+                eqs = component_system(state, comp, _target(A))
                 if eqs is None:
                     continue
                 steps = propagate(eqs)
@@ -124,13 +124,9 @@ def _chain(S: dict, layers, n: int) -> np.ndarray:
     return p
 
 
-def _target(A: dict, L: int):
+def _target(A: dict):
     from flint import fmpq
-
-    def target(x, y):
-        out, inp = (x, y) if x[0] == L else (y, x)
-        return A.get((out[1], inp[1]), fmpq(0))
-    return target
+    return lambda x, y: A.get(original_entry(x, y), fmpq(0))
 
 
 def _carry_back(support, S, a, b, before, middle, after, eff_layers):

@@ -13,7 +13,7 @@ from flint import fmpq
 
 from .chains import Node
 from .laurent import ONE, ZERO, Laurent
-from .reductions import Edge, Reduction, State, lift
+from .reductions import Edge, Reduction, State, lift, original_entry
 from .refutations import component_system, propagate, w1_refutation, w2_refutation
 from .rules import TwoFactor, complete_blocks
 from .support import Support
@@ -34,8 +34,7 @@ T, INV = Laurent.monomial(1, 1), Laurent.monomial(1, -1)
 
 
 def _entry_text(a: Node, b: Node) -> str:
-    out, inp = (a, b) if a[0] > b[0] else (b, a)
-    return f"({out[1]},{inp[1]})"
+    return "({},{})".format(*original_entry(a, b))
 
 
 def _unit(v: Node) -> str:
