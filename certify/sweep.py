@@ -114,7 +114,8 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At k = 0 and k = n the ends are exactly 0 and 1 (rounding would miss them).
+    return (0.0 if k == 0 else max(0.0, centre - half)), (1.0 if k == n else min(1.0, centre + half))
 
 
 @dataclass
@@ -205,8 +206,8 @@ def load_results(path: str) -> list[dict]:
             continue
         try:
             rec = json.loads(line)
-            _key(rec)
-            if rec["verdict"] not in VERDICTS + ("error",):
+            if _key(rec)[2] != rec["seed"] or rec["verdict"] not in VERDICTS + ("error",) or \
+                    not isinstance(rec["empty_layer"], bool):
                 raise ValueError
         except (ValueError, KeyError, TypeError, AttributeError):
             raise InputError(f"{path} line {no} is not a sweep record; not touching this file "
@@ -378,11 +379,18 @@ def _run(widths, density, samples, first_seed, workers, out, fh, cert_dir, dask_
         bar.update(len(mine), counts)
 
     tasks = [(widths, density, s, cert_dir) for s in todo]
-    if tasks and workers == 1 and dask_scheduler is None:
-        for t in tasks:               # in this process: no pool to start
-            record(run_sample(t))
-    elif tasks:
-        _parallel(tasks, workers, dask_scheduler, record)
+    try:
+        if tasks and workers == 1 and dask_scheduler is None:
+            for t in tasks:               # in this process: no pool to start
+                record(run_sample(t))
+        elif tasks:
+            _parallel(tasks, workers, dask_scheduler, record)
+    except KeyboardInterrupt:
+        bar.close()
+        where = f"are in {out}; rerun the same command to continue" if out else \
+            "were not saved (use --out FILE.jsonl to make a sweep resumable)"
+        bar.say(f"sweep: stopped; {len(mine)} of {samples} samples {where}")
+        raise
     bar.close()
     records = [mine[s] for s in sorted(mine)]
     if out is not None:
@@ -391,8 +399,8 @@ def _run(widths, density, samples, first_seed, workers, out, fh, cert_dir, dask_
         summary.counts[rec["verdict"]] = summary.counts.get(rec["verdict"], 0) + 1
         if rec["empty_layer"]:
             summary.empty_layer[rec["verdict"]] = summary.empty_layer.get(rec["verdict"], 0) + 1
-        summary.decide_s += rec["decide_s"] or 0.0
-        summary.check_s += rec["check_s"] or 0.0
+        summary.decide_s += rec.get("decide_s") or 0.0
+        summary.check_s += rec.get("check_s") or 0.0
     summary.errors = [r for r in records if r["verdict"] == "error"]
     summary.ran = len(todo)
     summary.wall_s = time.monotonic() - start
