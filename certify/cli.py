@@ -703,9 +703,11 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", metavar="FILE.jsonl", type=_out_path,
                     help="results file: appended to as samples finish; samples already in it are skipped")
     sw.add_argument("--certificates", metavar="DIR", type=_out_path,
-                    help="also write every certificate here (random_WIDTHS_DENSITY_SEED.json)")
+                    help="also write every certificate here (random_WIDTHS_DENSITY_SEED.json), "
+                         "before the sample's line; with Dask, a folder every worker can write")
     sw.add_argument("--dask-scheduler", metavar="ADDRESS",
-                    help="run the samples on a Dask distributed cluster (pip install 'certify[dask]')")
+                    help="run the samples on a Dask distributed cluster instead of local "
+                         "processes (pip install 'certify[dask]', and certify on every worker)")
     sw.add_argument("--json", action="store_true", help="print the summary as JSON")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)

@@ -49,8 +49,9 @@ def pattern_name(widths: str, density: str, seed: int) -> str:
 
 
 def certificate_file(name: str) -> str:
-    """File name for a sample's certificate: the pattern name with ':' -> '_'."""
-    return name.replace(":", "_") + ".json"
+    """File name for a sample's certificate: the pattern name with ':' -> '_'
+    and a density's '/' -> 'over' (random:8,8,8:3/10:5 -> random_8,8,8_3over10_5.json)."""
+    return name.replace(":", "_").replace("/", "over") + ".json"
 
 
 def run_sample(task: tuple) -> dict:

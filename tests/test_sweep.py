@@ -79,6 +79,9 @@ def test_certificates_written_and_replayed(tmp_path):
     for r in records:
         v = check_file(r["certificate"])
         assert v.accepted and v.claim == r["verdict"]
+    _, records = sweep("3,3,3", "1/2", 1, workers=1, quiet=True, cert_dir=str(folder))
+    assert records[0]["certificate"] == str(folder / "random_3,3,3_1over2_0.json")
+    assert check_file(records[0]["certificate"]).accepted
     # A tampered copy is rejected.
     path = records[0]["certificate"]
     obj = json.load(open(path))
