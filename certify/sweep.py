@@ -184,9 +184,14 @@ def _key(rec: dict) -> tuple:
     return widths, Fraction(density), int(seed)
 
 
+RECORD_START = b'{"pattern": "random:'   # how every line this module writes begins
+
+
 def load_results(path: str) -> list[dict]:
-    """Records in a results file.  A last line without its newline (a kill
-    mid-write) is cut off the file; any other unreadable line is an error."""
+    """Records in a results file.  A last line without its newline that
+    begins like a record (a kill mid-write) is cut off the file, once every
+    complete line has been read as a record; anything else unreadable is an
+    error and the file is left as it is."""
     if not os.path.exists(path):
         return []
     if os.path.isdir(path):
@@ -197,23 +202,22 @@ def load_results(path: str) -> list[dict]:
     except OSError as e:
         raise InputError(f"cannot read {path}: {e.strerror}") from None
     complete = data.rfind(b"\n") + 1
-    if complete < len(data):
-        with open(path, "r+b") as fh:       # drop the torn line; the sample is redone
-            fh.truncate(complete)
-        data = data[:complete]
+    refuse = f"{path} line {{}} is not a sweep record; not touching this file (name another --out)"
     records = []
-    for no, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for no, line in enumerate(data[:complete].split(b"\n")[:-1], start=1):
         try:
-            rec = json.loads(line)
+            rec = json.loads(line.decode("utf-8"))
             if _key(rec)[2] != rec["seed"] or rec["verdict"] not in VERDICTS + ("error",) or \
                     not isinstance(rec["empty_layer"], bool):
                 raise ValueError
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise InputError(f"{path} line {no} is not a sweep record; not touching this file "
-                             "(name another --out)") from None
+            raise InputError(refuse.format(no)) from None
         records.append(rec)
+    if complete < len(data):
+        if not data[complete:].startswith(RECORD_START[:len(data) - complete]):
+            raise InputError(refuse.format(len(records) + 1))
+        with open(path, "r+b") as fh:       # drop the torn line; its sample is redone
+            fh.truncate(complete)
     return records
 
 

@@ -261,10 +261,12 @@ def test_bad_files_one_line_exit_2(tmp_path, capsys):
     before = notes.read_bytes()
     afile = tmp_path / "afile"
     afile.write_text("x")
+    before_a = afile.read_bytes()
     for argv, needle in ((["--out", str(notes)], "line 2 is not a sweep record"),
+                         (["--out", str(afile)], "line 1 is not a sweep record"),
                          (["--out", str(tmp_path)], "is a folder"),
                          (["--certificates", str(afile)], "is not a folder")):
         assert cli.main(["sweep", "3,3,3", "0.5", "-n", "2", "--workers", "1"] + argv) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and needle in err, err
-    assert notes.read_bytes() == before
+    assert notes.read_bytes() == before and afile.read_bytes() == before_a
