@@ -32,7 +32,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from . import __version__
 from .errors import InputError
 
 VERDICTS = ("closed", "not_closed", "unknown")
@@ -292,9 +291,16 @@ class Progress:
 # The sweep
 # ---------------------------------------------------------------------------
 
-def validate(widths: str, density: str, samples: int, first_seed: int, workers: int | None) -> None:
+def validate(widths: str, density: str, samples: int, first_seed: int, workers: int | None,
+             dask_scheduler: str | None = None) -> None:
     """Bad arguments raise InputError before anything runs or is written."""
     from .patterns import build_pattern
+    if dask_scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InputError("--dask-scheduler needs Dask distributed: pip install 'certify[dask]' "
+                             "(and certify itself on every worker)") from None
     if samples < 1:
         raise InputError(f"--samples must be at least 1, got {samples}")
     if first_seed < 0 or first_seed + samples - 1 > MAX_SEED:
@@ -308,11 +314,7 @@ def _executor(workers: int, dask_scheduler: str | None):
     """A concurrent.futures executor: local processes, or a Dask cluster."""
     if dask_scheduler is None:
         return ProcessPoolExecutor(max_workers=workers), None
-    try:
-        from distributed import Client
-    except ImportError:
-        raise InputError("--dask-scheduler needs Dask distributed: pip install 'certify[dask]' "
-                         "(and certify itself on every worker)") from None
+    from distributed import Client      # importable: checked by validate()
     try:
         client = Client(dask_scheduler, timeout=30)
     except Exception as e:
@@ -324,7 +326,7 @@ def sweep(widths: str, density: str, samples: int, *, first_seed: int = 0, worke
           out: str | None = None, cert_dir: str | None = None, dask_scheduler: str | None = None,
           quiet: bool = False, stream=None) -> tuple[Summary, list[dict]]:
     """Run (or resume) a sweep; the summary and this sweep's records in seed order."""
-    validate(widths, density, samples, first_seed, workers)
+    validate(widths, density, samples, first_seed, workers, dask_scheduler)
     workers = workers or os.cpu_count() or 1
     if cert_dir is not None:
         if os.path.lexists(cert_dir) and not os.path.isdir(cert_dir):

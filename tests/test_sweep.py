@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from certify import cli, sweep as sweep_mod
+from certify import cli
 from certify.checker import check_file
 from certify.engine import decide
 from certify.patterns import build_pattern
-from certify.sweep import Progress, load_results, sweep, wilson
+from certify.sweep import Progress, sweep, wilson
 
 TIMES = ("decide_s", "check_s")
 
@@ -187,11 +187,14 @@ def test_dask_executor_gives_the_same_records():
     assert strip(via_dask) == strip(local)
 
 
-def test_dask_missing_is_a_clear_error(monkeypatch, capsys):
+def test_dask_missing_is_a_clear_error(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)     # import fails
-    assert cli.main(["sweep", "3,3,3", "0.5", "--dask-scheduler", "tcp://127.0.0.1:1"]) == 2
+    out = tmp_path / "s.jsonl"
+    assert cli.main(["sweep", "3,3,3", "0.5", "--dask-scheduler", "tcp://127.0.0.1:1",
+                     "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "pip install 'certify[dask]'" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()                                    # nothing written
 
 
 # ---------------------------------------------------------------------------
