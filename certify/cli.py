@@ -19,8 +19,9 @@ from .errors import InputError
 
 EXIT_OK, EXIT_REJECTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
-SUPPORT_HELP = ("a support file (.json {\"layers\": [mask, ...]} or .npz, masks in PyTorch "
-                "(out, in) layout, input side first), the JSON object itself, or a pattern such as "
+SUPPORT_HELP = ("a support file (.json {\"layers\": [mask, ...]}, .npz, .npy, or a PyTorch "
+                "state_dict .pt; masks in PyTorch (out, in) layout, input side first), the JSON "
+                "object itself, or a pattern such as "
                 "lu:4, dense:4,6,3, butterfly:64, monarch:16:4, blockdiag:12:3:3, random:6,10,1:0.4:7")
 
 
@@ -422,7 +423,9 @@ def cmd_model(args) -> int:
     if args.json:
         print(json.dumps(report_json(args.model, report), indent=1))
     else:
-        print("\n".join(_wrap(line) if len(line) > 96 else line for line in report_lines(args.model, report)))
+        wrap = lambda text: textwrap.fill(text, width=96, initial_indent="", subsequent_indent="    "
+                                          if text.startswith("  ") else "  ")   # noqa: E731
+        print("\n".join(report_lines(args.model, report, wrap)))
     decisions = [c.decision for c in report.chains]
     if any(d.internal_error is not None for d in decisions):
         return EXIT_REJECTED
@@ -615,12 +618,17 @@ def build_parser() -> argparse.ArgumentParser:
                               "  masks.json   {\"layers\": [mask, ...]}, a mask being rows of 0/1 or\n"
                               "               {\"shape\": [out, in], \"nonzeros\": [[i, j], ...]}\n"
                               "  masks.npz    one array per layer, in the file's order (np.savez)\n"
+                              "  masks.npy    one 2-D mask, or a 3-D stack of equally shaped masks\n"
+                              "  model.pt     a state_dict (torch.save; needs torch): its linear "
+                              "layers, which\n"
+                              "               must chain ('certify model' reports each chain)\n"
                               "  lu:4         a catalogue pattern (see 'certify pattern --help')\n"
                               "Masks have the shape of nn.Linear.weight, (out, in), and go from the "
                               "input layer\nto the output layer.\n\n"
                               "examples:\n  certify decide lu:4 -o lu4.json\n"
                               "  certify decide mask.npz --json\n"
-                              "  certify decide pruned_weights.npz --weights\n\n"
+                              "  certify decide pruned_weights.npz --weights\n"
+                              "  certify decide --from-weights dense_weights.npz --threshold 1e-3\n\n"
                               "exit status: 0 closed or not closed, 3 unknown, 2 bad input, "
                               "1 internal error")
     _common_arguments(d)

@@ -83,22 +83,33 @@ def _verdict_text(d: Decision) -> str:
     return f"{text} ({', '.join(d.rules)})" if d.rules and d.decided else text
 
 
-def report_lines(path: str, report: ModelReport) -> list[str]:
-    """The text ``certify model`` prints (explanations unwrapped)."""
-    n = len(report.chains)
-    lines = [f"{path}: {len(report.layers)} linear layer(s) in {n} chain(s) "
-             "(masks (out, in); a chain: each layer's input width = the previous layer's output width)"]
+def _limit_text(limit: dict) -> str:
+    m, n = limit["shape"]
+    entries = limit["nonzeros"]
+    shown = ", ".join(f"A[{i},{j}] = {v}" for i, j, v in entries[:20])
+    more = f" and {len(entries) - 20} more" if len(entries) > 20 else ""
+    return (f"limit A ({m}x{n}; rows = outputs, columns = inputs): {shown}{more}; all other "
+            "entries 0")
+
+
+def report_lines(path: str, report: ModelReport, wrap=lambda text: text) -> list[str]:
+    """The text ``certify model`` prints; ``wrap`` folds the long prose lines."""
+    lines = [f"{path}: {len(report.layers)} linear layer(s), {len(report.chains)} chain(s) "
+             "(a chain: each layer's input width = the previous layer's output width)"]
     if report.skipped:
         reasons: dict[str, list[str]] = {}
         for key, why in report.skipped:
             reasons.setdefault(why, []).append(key)
-        lines.append("skipped: " + "; ".join(f"{', '.join(keys)} ({why})" for why, keys in reasons.items()))
+        lines.append(wrap("skipped: " + "; ".join(f"{', '.join(keys)} ({why})"
+                                                  for why, keys in reasons.items())))
     for k, c in enumerate(report.chains, start=1):
         lines.append(f"chain {k}: {c.title}")
         lines += [f"  layer {l.describe()}" for l in c.layers]
         lines.append(f"  {c.support.describe()}")
         lines.append(f"  verdict: {_verdict_text(c.decision)}")
-        lines.append(f"  {c.decision.explanation}")
+        lines.append(wrap(f"  {c.decision.explanation}"))
+        if c.decision.limit is not None:
+            lines.append(wrap("  " + _limit_text(c.decision.limit)))
         if c.certificate_path:
             lines.append(f"  certificate: {c.certificate_path}; replayed and accepted by the independent checker")
         elif c.decision.internal_error is None and c.decision.text is not None:

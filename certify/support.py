@@ -359,8 +359,8 @@ def load_support(spec: str, weights: bool = False, threshold: float = 0.0) -> Su
         except (ValueError, RecursionError) as e:
             raise InputError(f"the support given inline is not valid JSON ({str(e)[:200]})") from None
         return from_json_obj(obj, weights, threshold)
-    from .patterns import build_pattern, is_pattern_spec
+    from .patterns import build_pattern, is_pattern_spec, known_patterns
     if is_pattern_spec(spec) or (":" in spec and not spec.lower().endswith((".json", ".npz"))):
         return build_pattern(spec)
-    raise InputError(f"{spec}: no such file, and not a pattern (try e.g. lu:4 or dense:4,6,3; "
+    raise InputError(f"{spec}: no such file, and not a pattern (patterns: {known_patterns()}; "
                      "see 'certify pattern --help')")
