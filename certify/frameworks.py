@@ -154,7 +154,8 @@ def load_npz_arrays(path: str) -> dict[str, np.ndarray]:
 
 
 def load_arrays(path: str) -> dict[str, np.ndarray]:
-    """Named arrays of a state_dict file or an .npz archive."""
+    """Named arrays of a state_dict file, an .npz archive, a .npy array or a
+    JSON support file (the last two named layer1, layer2, ...)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such file" if not os.path.exists(path) else
@@ -172,7 +173,8 @@ def load_arrays(path: str) -> dict[str, np.ndarray]:
         raise InputError(f"{path}: {e}") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    raise InputError(f"{path}: not a PyTorch state_dict, .npz or .npy file")
+    from .support import load_file          # a JSON support file: layers named layer1, layer2, ...
+    return {f"layer{k}": m for k, m in enumerate(load_file(path).masks, start=1)}
 
 
 # ---------------------------------------------------------------------------

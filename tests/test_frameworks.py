@@ -191,6 +191,12 @@ def test_npy_masks(tmp_path):
     np.save(tmp_path / "stack.npy", np.stack([UP, UP.T]))
     assert load_file(str(tmp_path / "stack.npy")).fingerprint() == build_pattern("lu:3").fingerprint()
     assert list(load_arrays(str(tmp_path / "stack.npy"))) == ["layer1", "layer2"]
+    (tmp_path / "lu.json").write_text(json.dumps(build_pattern("lu:3").to_json_obj("rows")))
+    layers, _ = read_layers(str(tmp_path / "lu.json"))
+    assert [(l.name, l.kind) for l in layers] == [("layer1", "mask"), ("layer2", "mask")]
+    np.save(tmp_path / "flat.npy", np.ones(3))
+    with pytest.raises(InputError, match="one 2-D mask or a 3-D stack"):
+        load_file(str(tmp_path / "flat.npy"))
 
 
 def test_masks_from_dense_weights_by_threshold(tmp_path, capsys):
