@@ -580,7 +580,9 @@ def _resolve_weights(args) -> None:
             raise InputError("give SUPPORT or --from-weights FILE, not both")
         args.support, args.weights = args.from_weights, True
     elif args.support is None:
-        raise InputError(f"the argument SUPPORT is required (see 'certify {args.command} --help')")
+        need = "SUPPORT and MATRIX" if hasattr(args, "matrix") else "SUPPORT"
+        raise InputError(f"the following arguments are required: {need} "
+                         f"(see 'certify {args.command} --help')")
     if args.threshold is not None:
         from .support import check_threshold
         check_threshold(args.threshold)

@@ -222,11 +222,18 @@ def test_masks_from_dense_weights_by_threshold(tmp_path, capsys):
     # Misuse is one error line, exit 2.
     for args, words in (([str(tmp_path / "w.npz"), "--threshold", "1e-3"], "add --weights"),
                         (["lu:3", "--from-weights", str(tmp_path / "w.npz")], "not both"),
-                        ([], "SUPPORT is required"),
+                        ([], "required: SUPPORT"),
                         (["--from-weights", str(tmp_path / "w.npz"), "--threshold", "-1"], ">= 0")):
         assert main(["decide", *args]) == 2
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1, err
+    assert main(["member", "lu:3"]) == 2
+    assert "required: SUPPORT and MATRIX" in capsys.readouterr().err
+    # member takes --from-weights too: the LU support by threshold, and a permutation
+    # that is not an LU product (the 2x2 leading block [[0,1],[1,0]] has no LU factors).
+    code = main(["member", "--from-weights", str(tmp_path / "w.npz"), "--threshold", "1e-3",
+                 "[[0,1,0],[1,0,0],[0,0,1]]", "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["verdict"] == "not_member"
 
 
 def test_model_text_names_skips_and_certificates(tmp_path, capsys):
