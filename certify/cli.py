@@ -396,6 +396,12 @@ def cmd_train(args) -> int:
 # model
 # ---------------------------------------------------------------------------
 
+def _wrap_indented(text: str) -> str:
+    """Fold a report line, continuation lines two spaces deeper than the first."""
+    indent = text[:len(text) - len(text.lstrip(" "))]
+    return textwrap.fill(text, width=96, subsequent_indent=indent + "  ")
+
+
 def cmd_model(args) -> int:
     from .frameworks import read_layers, select
     from .model import analyse, report_json, report_lines
@@ -423,9 +429,7 @@ def cmd_model(args) -> int:
     if args.json:
         print(json.dumps(report_json(args.model, report), indent=1))
     else:
-        wrap = lambda text: textwrap.fill(text, width=96, initial_indent="", subsequent_indent="    "
-                                          if text.startswith("  ") else "  ")   # noqa: E731
-        print("\n".join(report_lines(args.model, report, wrap)))
+        print("\n".join(report_lines(args.model, report, _wrap_indented)))
     decisions = [c.decision for c in report.chains]
     if any(d.internal_error is not None for d in decisions):
         return EXIT_REJECTED
