@@ -240,7 +240,10 @@ def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0) -
     or dense weight tensors) and the support is where ``|w| > threshold``
     (``threshold=0``: exactly the non-zero entries)."""
     threshold = check_threshold(threshold)
-    if isinstance(masks, np.ndarray) and masks.ndim == 3:
+    if isinstance(masks, np.ndarray):
+        if masks.ndim != 3:
+            raise InputError(f"an array of shape {list(masks.shape)} is not a list of masks: give "
+                             "one 2-D array per layer, e.g. [mask], or a 3-D stack")
         masks = list(masks)          # a stack of equally shaped masks
     if isinstance(masks, (str, bytes)) or not isinstance(masks, Sequence) or len(masks) == 0:
         raise InputError("the support is empty: give at least one mask")

@@ -109,7 +109,8 @@ def test_weights_and_threshold():
 
 def test_bad_input_raises_input_error():
     for bad, words in (("foo:3", "unknown pattern"), (42, "cannot make a support"),
-                       ([], "empty"), ([[[1, 1]], [[1, 1]]], "do not chain")):
+                       ([], "empty"), ([[[1, 1]], [[1, 1]]], "do not chain"),
+                       (np.ones((2, 2)), r"give one 2-D array per layer, e.g. \[mask\]")):
         with pytest.raises(InputError, match=words):
             decide(bad)
 
