@@ -19,8 +19,9 @@ from .errors import InputError
 
 EXIT_OK, EXIT_REJECTED, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
-SUPPORT_HELP = ("a support file (.json {\"layers\": [mask, ...]} or .npz, masks in PyTorch "
-                "(out, in) layout, input side first), the JSON object itself, or a pattern such as "
+SUPPORT_HELP = ("a support file (.json {\"layers\": [mask, ...]}, .npz, .npy, or a PyTorch "
+                "state_dict .pt; masks in PyTorch (out, in) layout, input side first), the JSON "
+                "object itself, or a pattern such as "
                 "lu:4, dense:4,6,3, butterfly:64, monarch:16:4, blockdiag:12:3:3, random:6,10,1:0.4:7")
 
 
@@ -128,7 +129,7 @@ def cmd_decide(args) -> int:
 
     _check_outputs(args)
     progress = _Progress(args.json)
-    support = load_support(args.support, weights=args.weights)
+    support = load_support(args.support, weights=args.weights, threshold=args.threshold or 0.0)
     progress("support loaded; deciding")
     d = decide(support, progress=progress)
     path = None
@@ -254,7 +255,7 @@ def cmd_optimum(args) -> int:
     if args.max_subsets < 0:
         raise InputError("--max-subsets must not be negative")
     progress = _Progress(args.json)
-    support = load_support(args.support, weights=args.weights)
+    support = load_support(args.support, weights=args.weights, threshold=args.threshold or 0.0)
     d = decide_optimum(support, progress=progress, max_subsets=args.max_subsets)
     path, files = None, []
     if d.internal_error is None:
@@ -311,7 +312,7 @@ def cmd_member(args) -> int:
 
     _check_outputs(args)
     progress = _Progress(args.json)
-    support = load_support(args.support, weights=args.weights)
+    support = load_support(args.support, weights=args.weights, threshold=args.threshold or 0.0)
     M = load_matrix(args.matrix)
     d = decide_member(support, M, progress=progress)
     path = None
@@ -389,6 +390,50 @@ def cmd_train(args) -> int:
         plot({args.support: runs}, args.plot)
         print(f"plot: written to {args.plot}")
     return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# model
+# ---------------------------------------------------------------------------
+
+def _wrap_indented(text: str) -> str:
+    """Fold a report line, continuation lines two spaces deeper than the first."""
+    indent = text[:len(text) - len(text.lstrip(" "))]
+    return textwrap.fill(text, width=96, subsequent_indent=indent + "  ")
+
+
+def cmd_model(args) -> int:
+    from .frameworks import read_layers, select
+    from .model import analyse, report_json, report_lines
+
+    folder = args.output
+    if folder:
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise InputError(f"-o {folder} exists and is not a folder")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(folder))):
+            raise InputError(f"cannot create {folder}: its parent folder does not exist")
+    progress = _Progress(args.json)
+    layers, skipped = read_layers(args.model, threshold=args.threshold or 0.0)
+    if args.layers is not None:
+        layers = select(layers, [n.strip() for n in args.layers.split(",")])
+    report = analyse(layers, skipped, progress=progress)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for k, c in enumerate(report.chains, start=1):
+            if c.decision.internal_error is None and c.decision.text is not None:
+                path = os.path.join(folder, f"chain{k}.json")
+                if os.path.exists(path) and _same_path(path, args.model):
+                    raise InputError(f"-o would overwrite the input {args.model}; choose another place")
+                _write(path, c.decision.text)
+                c.certificate_path = path
+    if args.json:
+        print(json.dumps(report_json(args.model, report), indent=1))
+    else:
+        print("\n".join(report_lines(args.model, report, _wrap_indented)))
+    decisions = [c.decision for c in report.chains]
+    if any(d.internal_error is not None for d in decisions):
+        return EXIT_REJECTED
+    return EXIT_OK if all(d.decided for d in decisions) else EXIT_UNKNOWN
 
 
 # ---------------------------------------------------------------------------
@@ -530,13 +575,41 @@ def _laurent_text(terms) -> str:
 # ---------------------------------------------------------------------------
 
 def _common_arguments(p: argparse.ArgumentParser) -> None:
-    """SUPPORT, -o, --json and --weights, shared by decide, optimum and member."""
-    p.add_argument("support", metavar="SUPPORT", help=SUPPORT_HELP)
+    """SUPPORT, -o, --json, --weights, --from-weights and --threshold, shared by
+    decide, optimum and member."""
+    p.add_argument("support", metavar="SUPPORT", nargs="?", help=SUPPORT_HELP)
     p.add_argument("-o", "--output", metavar="CERT", type=_out_path, help="write the certificate (JSON) here")
     p.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    _weights_arguments(p)
+
+
+def _weights_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", action="store_true",
-                   help="SUPPORT holds weight values (e.g. pruned weights): the support is where "
-                        "they are non-zero")
+                   help="SUPPORT holds weight values (pruned or dense weights): the support is "
+                        "where |w| > --threshold")
+    p.add_argument("--from-weights", metavar="FILE", help="same as 'FILE --weights'")
+    p.add_argument("--threshold", metavar="T", type=float,
+                   help="with --weights or --from-weights: entries with |w| <= T are left out of "
+                        "the support (default 0: exactly the zero entries)")
+
+
+def _resolve_weights(args) -> None:
+    """--from-weights FILE is SUPPORT=FILE with --weights; --threshold needs weights."""
+    if not hasattr(args, "from_weights"):
+        return
+    if args.from_weights is not None:
+        if args.support is not None:
+            raise InputError("give SUPPORT or --from-weights FILE, not both")
+        args.support, args.weights = args.from_weights, True
+    elif args.support is None:
+        need = "SUPPORT and MATRIX" if hasattr(args, "matrix") else "SUPPORT"
+        raise InputError(f"the following arguments are required: {need} "
+                         f"(see 'certify {args.command} --help')")
+    if args.threshold is not None:
+        from .support import check_threshold
+        check_threshold(args.threshold)
+        if not args.weights:
+            raise InputError("--threshold applies to weights: add --weights, or use --from-weights FILE")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -569,12 +642,17 @@ def build_parser() -> argparse.ArgumentParser:
                               "  masks.json   {\"layers\": [mask, ...]}, a mask being rows of 0/1 or\n"
                               "               {\"shape\": [out, in], \"nonzeros\": [[i, j], ...]}\n"
                               "  masks.npz    one array per layer, in the file's order (np.savez)\n"
+                              "  masks.npy    one 2-D mask, or a 3-D stack of equally shaped masks\n"
+                              "  model.pt     a state_dict (torch.save; needs torch): its linear "
+                              "layers, which\n"
+                              "               must chain ('certify model' reports each chain)\n"
                               "  lu:4         a catalogue pattern (see 'certify pattern --help')\n"
                               "Masks have the shape of nn.Linear.weight, (out, in), and go from the "
                               "input layer\nto the output layer.\n\n"
                               "examples:\n  certify decide lu:4 -o lu4.json\n"
                               "  certify decide mask.npz --json\n"
-                              "  certify decide pruned_weights.npz --weights\n\n"
+                              "  certify decide pruned_weights.npz --weights\n"
+                              "  certify decide --from-weights dense_weights.npz --threshold 1e-3\n\n"
                               "exit status: 0 closed or not closed, 3 unknown, 2 bad input, "
                               "1 internal error")
     _common_arguments(d)
@@ -650,6 +728,38 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
     tr.add_argument("--plot", metavar="FILE.png", type=_out_path, help="draw loss and norm curves (needs matplotlib)")
     tr.set_defaults(func=cmd_train)
+
+    md = sub.add_parser("model", help="every chain of linear layers of a saved model, decided",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Read the linear layers of a model file and decide every chain "
+                                    "of consecutive layers\n(each layer's input width = the previous "
+                                    "layer's output width), in file order or the\norder of --layers; "
+                                    "report each verdict and the worst one (not closed, then "
+                                    "unknown).\n\n"
+                                    "  FILE.pt / .pth   a state_dict saved with torch.save (needs torch: "
+                                    "pip install\n"
+                                    "                   'certify[torch]'), read with weights_only=True\n"
+                                    "  FILE.npz         named arrays (np.savez(path, **arrays))\n"
+                                    "  FILE.json/.npy   a support file (layers named layer1, layer2, "
+                                    "...)\n\n"
+                                    "NAME.weight_mask (torch.nn.utils.prune) is the mask of layer NAME; "
+                                    "boolean arrays\nare masks; other 2-D arrays are weights, the "
+                                    "support being |w| > --threshold.\nBiases and other non-2-D arrays "
+                                    "are skipped.",
+                        epilog="examples:\n  certify model pruned_mlp.pt -o certs\n"
+                               "  certify model masks.npz --layers fc1,fc2 --json\n"
+                               "  certify model weights.npz --threshold 1e-3\n\n"
+                               "exit status: 0 every chain decided, 3 some chain unknown, 2 bad input, "
+                               "1 internal error")
+    md.add_argument("model", metavar="FILE", help="a state_dict file (.pt) or an .npz of named arrays")
+    md.add_argument("--layers", metavar="NAMES", help="comma-separated layer names, in order "
+                                                       "(default: every 2-D array, in file order)")
+    md.add_argument("--threshold", metavar="T", type=float,
+                    help="for weight arrays: entries with |w| <= T are left out (default 0)")
+    md.add_argument("-o", "--output", metavar="DIR", type=_out_path,
+                    help="write each chain's certificate here as chainK.json")
+    md.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    md.set_defaults(func=cmd_model)
 
     c = sub.add_parser("check", help="replay certificates with the independent checker",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -735,6 +845,7 @@ def main(argv=None) -> int:
         if not getattr(args, "command", None):
             parser.print_help()
             return EXIT_INPUT
+        _resolve_weights(args)
         return args.func(args)
     except InputError as e:
         # One line, whatever the message quotes (file names may hold newlines).

@@ -29,6 +29,17 @@ def catalogue_help() -> str:
     return "\n".join(f"  {usage:34s} {text}" for usage, text in CATALOGUE.values())
 
 
+def known_patterns() -> str:
+    """The catalogue's patterns as usage strings: 'lu:n, ul:n, dense:w0,w1,...,wL, ...'."""
+    return ", ".join(usage for usage, _ in CATALOGUE.values())
+
+
+def _did_you_mean(name: str) -> str:
+    import difflib
+    close = difflib.get_close_matches(name.lower(), list(CATALOGUE), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def is_pattern_spec(spec: str) -> bool:
     """Does ``spec`` name a catalogue pattern (possibly with bad arguments)?"""
     return spec.split(":", 1)[0] in CATALOGUE
@@ -129,8 +140,8 @@ def build_pattern(spec: str) -> Support:
     name, _, rest = spec.partition(":")
     args = rest.split(":") if rest else []
     if name not in CATALOGUE:
-        raise InputError(f"{spec}: unknown pattern {name!r} (known: {', '.join(CATALOGUE)}; "
-                         "see 'certify pattern --help')")
+        raise InputError(f"{spec}: unknown pattern {name!r}{_did_you_mean(name)}; known patterns: "
+                         f"{known_patterns()} (see 'certify pattern --help')")
     usage = CATALOGUE[name][0]
     arity = usage.count(":")
     if len(args) != arity:

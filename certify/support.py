@@ -106,12 +106,30 @@ class Support:
         return "widths " + "-".join(str(w) for w in self.widths) + f", {self.depth} layer(s), " + \
             f"{sum(int(m.sum()) for m in self.masks)} nonzeros"
 
+    def __repr__(self) -> str:
+        return f"Support({self.describe()})"
+
+    # -- construction (validated; Support(masks) itself checks nothing) ---
+    @classmethod
+    def from_masks(cls, masks, weights: bool = False, threshold: float = 0.0) -> "Support":
+        """Masks as numpy arrays or nested 0/1 lists, shape (out, in), input side
+        first; with ``weights=True`` weight arrays, the support being ``|w| > threshold``."""
+        return from_masks(masks, weights, threshold)
+
+    @classmethod
+    def load(cls, spec, weights: bool = False, threshold: float = 0.0) -> "Support":
+        """A file (.json, .npz, .npy, PyTorch state_dict), an inline JSON
+        object, or a catalogue pattern such as ``"lu:4"``."""
+        if isinstance(spec, os.PathLike):
+            return load_file(spec, weights, threshold)
+        return load_support(spec, weights, threshold)
+
 
 # ---------------------------------------------------------------------------
 # Construction and validation
 # ---------------------------------------------------------------------------
 
-def _mask_from_rows(rows, layer: int, weights: bool = False) -> np.ndarray:
+def _mask_from_rows(rows, layer: int, weights: bool = False, threshold: float = 0.0) -> np.ndarray:
     if not isinstance(rows, (list, tuple)) or not rows:
         raise InputError(f"layer {layer}: a mask must be a non-empty list of rows")
     width = None
@@ -128,19 +146,19 @@ def _mask_from_rows(rows, layer: int, weights: bool = False) -> np.ndarray:
                 f"layer {layer}: ragged rows (row 0 has {width} entries, row {r} has {len(row)})")
         vals = []
         for c, v in enumerate(row):
-            vals.append(_bit(v, f"layer {layer}, entry ({r}, {c})", weights))
+            vals.append(_bit(v, f"layer {layer}, entry ({r}, {c})", weights, threshold))
         out.append(vals)
     return np.array(out, dtype=bool)
 
 
-def _bit(v, where: str, weights: bool = False) -> bool:
+def _bit(v, where: str, weights: bool = False, threshold: float = 0.0) -> bool:
     # Accept 0/1 written as ints, bools or floats 0.0/1.0; with weights=True
-    # any finite number (non-zero = in the support).
+    # any finite number (|w| > threshold = in the support).
     if isinstance(v, bool):
         return v
-    if isinstance(v, (int, float)) and v in (0, 1):
-        return v != 0
     if weights and (isinstance(v, int) or (isinstance(v, float) and math.isfinite(v))):
+        return abs(v) > threshold
+    if isinstance(v, (int, float)) and v in (0, 1):
         return v != 0
     hint = "" if weights else " (for pruned weight tensors use --weights)"
     raise InputError(f"{where} is {v!r}; mask entries must be 0 or 1{hint}")
@@ -174,7 +192,7 @@ def _mask_from_sparse(obj: dict, layer: int) -> np.ndarray:
     return m
 
 
-def _mask_from_array(a, layer: int, weights: bool = False) -> np.ndarray:
+def _mask_from_array(a, layer: int, weights: bool = False, threshold: float = 0.0) -> np.ndarray:
     try:
         arr = np.asarray(a)
     except ValueError:
@@ -187,6 +205,8 @@ def _mask_from_array(a, layer: int, weights: bool = False) -> np.ndarray:
         raise InputError(f"layer {layer}: shape {list(arr.shape)} has an empty side")
     if arr.dtype == bool:
         return arr.astype(bool, copy=True)
+    if weights and np.iscomplexobj(arr):
+        raise InputError(f"layer {layer}: complex weights are not supported")
     if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise InputError(f"layer {layer}: entries of type {arr.dtype} are not 0/1")
     bad = ~np.isfinite(arr) if weights else ~((arr == 0) | (arr == 1))
@@ -195,7 +215,7 @@ def _mask_from_array(a, layer: int, weights: bool = False) -> np.ndarray:
         hint = "" if weights else " (for pruned weight tensors use --weights)"
         raise InputError(f"layer {layer}, entry ({r}, {c}) is {arr[r, c].item()!r}; "
                          f"mask entries must be {'finite' if weights else '0 or 1'}{hint}")
-    return arr != 0
+    return np.abs(arr) > threshold if weights else arr != 0
 
 
 def _check_size(n: int, where: str) -> None:
@@ -203,10 +223,28 @@ def _check_size(n: int, where: str) -> None:
         raise InputError(f"{where}: {n} mask entries is more than this tool handles ({MAX_TOTAL_ENTRIES})")
 
 
-def from_masks(masks: Sequence, weights: bool = False) -> Support:
+def check_threshold(threshold) -> float:
+    """A pruning threshold: a finite number >= 0 (0 keeps exactly the non-zeros)."""
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        raise InputError(f"threshold {threshold!r} is not a number") from None
+    if not math.isfinite(t) or t < 0:
+        raise InputError(f"threshold {threshold!r} must be a finite number >= 0")
+    return t
+
+
+def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0) -> Support:
     """Build a support from masks given as nested lists, numpy arrays or sparse
     dicts.  With ``weights=True`` the entries may be any finite numbers (pruned
-    weight tensors) and the support is where they are non-zero."""
+    or dense weight tensors) and the support is where ``|w| > threshold``
+    (``threshold=0``: exactly the non-zero entries)."""
+    threshold = check_threshold(threshold)
+    if isinstance(masks, np.ndarray):
+        if masks.ndim != 3:
+            raise InputError(f"an array of shape {list(masks.shape)} is not a list of masks: give "
+                             "one 2-D array per layer, e.g. [mask], or a 3-D stack")
+        masks = list(masks)          # a stack of equally shaped masks
     if isinstance(masks, (str, bytes)) or not isinstance(masks, Sequence) or len(masks) == 0:
         raise InputError("the support is empty: give at least one mask")
     if len(masks) > MAX_LAYERS:
@@ -217,9 +255,9 @@ def from_masks(masks: Sequence, weights: bool = False) -> Support:
         if isinstance(m, dict):
             arr = _mask_from_sparse(m, layer)
         elif isinstance(m, np.ndarray):
-            arr = _mask_from_array(m, layer, weights)
+            arr = _mask_from_array(m, layer, weights, threshold)
         else:
-            arr = _mask_from_rows(m, layer, weights)
+            arr = _mask_from_rows(m, layer, weights, threshold)
         total += arr.size
         _check_size(total, "support")
         out.append(arr)
@@ -236,7 +274,7 @@ def from_masks(masks: Sequence, weights: bool = False) -> Support:
     return Support(tuple(out))
 
 
-def from_json_obj(obj, weights: bool = False) -> Support:
+def from_json_obj(obj, weights: bool = False, threshold: float = 0.0) -> Support:
     if isinstance(obj, dict) and "format" in obj and "claim" in obj:
         raise InputError("this is a certificate, not a support (check it with 'certify check')")
     if not isinstance(obj, dict) or "layers" not in obj:
@@ -244,11 +282,14 @@ def from_json_obj(obj, weights: bool = False) -> Support:
     layers = obj["layers"]
     if not isinstance(layers, list):
         raise InputError('"layers" must be a list of masks')
-    return from_masks(layers, weights)
+    return from_masks(layers, weights, threshold)
 
 
-def load_file(path: str, weights: bool = False) -> Support:
-    """Load a support from ``.json`` or ``.npz``; every failure is an InputError."""
+def load_file(path: str, weights: bool = False, threshold: float = 0.0) -> Support:
+    """Load a support from ``.json``, ``.npz``, ``.npy`` (one 2-D mask or a 3-D
+    stack) or a PyTorch ``state_dict`` file (needs torch; see
+    ``certify.frameworks``); every failure is an InputError."""
+    path = os.fspath(path)
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -260,12 +301,14 @@ def load_file(path: str, weights: bool = False) -> Support:
             head = fh.read(6)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    if head == b"\x93NUMPY":
-        raise InputError(f"{path}: a single .npy array; save the masks with np.savez (one array "
-                         "per layer, input side first) or as JSON")
+    from . import frameworks
     try:
+        if head == b"\x93NUMPY":
+            return from_masks(frameworks.load_npy(path), weights, threshold)
+        if frameworks.is_torch_file(path, head):
+            return frameworks.load_torch_support(path, threshold)
         if head.startswith(b"PK"):  # .npz is a zip archive
-            return _load_npz(path, weights)
+            return _load_npz(path, weights, threshold)
         with open(path, "r", encoding="utf-8") as fh:
             obj = json.load(fh)
     except InputError as e:
@@ -275,12 +318,12 @@ def load_file(path: str, weights: bool = False) -> Support:
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:
-        return from_json_obj(obj, weights)
+        return from_json_obj(obj, weights, threshold)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
 
 
-def _load_npz(path: str, weights: bool = False) -> Support:
+def _load_npz(path: str, weights: bool = False, threshold: float = 0.0) -> Support:
     try:
         _check_npz_shapes(path)
         with np.load(path, allow_pickle=False) as data:
@@ -290,7 +333,7 @@ def _load_npz(path: str, weights: bool = False) -> Support:
             arrays = [data[name] for name in names]
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise InputError(f"not a readable .npz archive ({str(e)[:200]})") from None
-    return from_masks(arrays, weights)
+    return from_masks(arrays, weights, threshold)
 
 
 def _check_npz_shapes(path: str) -> None:
@@ -308,19 +351,19 @@ def _check_npz_shapes(path: str) -> None:
             _check_size(total, "the .npz masks")
 
 
-def load_support(spec: str, weights: bool = False) -> Support:
+def load_support(spec: str, weights: bool = False, threshold: float = 0.0) -> Support:
     """Resolve a command-line SUPPORT: an existing file, the JSON object itself,
-    else a catalogue pattern."""
+    else a catalogue pattern.  ``weights``/``threshold``: see :func:`from_masks`."""
     if os.path.exists(spec):
-        return load_file(spec, weights)
+        return load_file(spec, weights, threshold)
     if spec.lstrip().startswith("{"):
         try:
             obj = json.loads(spec)
         except (ValueError, RecursionError) as e:
             raise InputError(f"the support given inline is not valid JSON ({str(e)[:200]})") from None
-        return from_json_obj(obj, weights)
-    from .patterns import build_pattern, is_pattern_spec
+        return from_json_obj(obj, weights, threshold)
+    from .patterns import build_pattern, is_pattern_spec, known_patterns
     if is_pattern_spec(spec) or (":" in spec and not spec.lower().endswith((".json", ".npz"))):
         return build_pattern(spec)
-    raise InputError(f"{spec}: no such file, and not a pattern (try e.g. lu:4 or dense:4,6,3; "
+    raise InputError(f"{spec}: no such file, and not a pattern (patterns: {known_patterns()}; "
                      "see 'certify pattern --help')")

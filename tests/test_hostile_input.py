@@ -116,8 +116,15 @@ def test_special_files_are_refused(tmp_path):
 
 
 def test_npy_and_huge_npz_headers(tmp_path):
-    np.save(tmp_path / "m.npy", np.ones((2, 2)))
+    # A single .npy is one 2-D mask or a 3-D stack (accepted, tests/test_frameworks.py);
+    # anything else is refused in one line, and so is a huge declared shape.
+    np.save(tmp_path / "m.npy", np.ones(4))
     one_error_line(run("decide", str(tmp_path / "m.npy")), "np.savez")
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "|b1", "fortran_order": False,
+                                               "shape": (10 ** 6, 10 ** 6)})
+    (tmp_path / "huge.npy").write_bytes(buf.getvalue())     # the header only, no data
+    one_error_line(run("decide", str(tmp_path / "huge.npy")), "more than this tool handles")
     # A member whose header declares a 10^6 x 10^6 array, with no data behind it.
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(buf, {"descr": "|b1", "fortran_order": False,
