@@ -1,7 +1,8 @@
 """A small corpus of engine-produced certificates: at least one of every claim
 kind and of every rule the engine emits, plus the shipped ones in proofs/.
 
-Shared by the schema test, the audit tests and the second (pure-Python
+``crafted_certificates`` adds the valid forms the engine does not emit by
+itself.  Shared by the schema test, the audit tests and the second (pure-Python
 ``fractions``) replay.  Built once per test session (a few seconds).
 """
 
@@ -34,7 +35,10 @@ DECIDE = {
     "components": [[[1, 1], [0, 0]], [[0, 0], [1, 1], [1, 0], [0, 1]],   # closed: components
                    [[0, 1, 0, 0], [1, 0, 0, 0], [0, 1, 1, 1], [0, 1, 0, 0]]],
     "c1": [[[1, 1], [0, 1], [1, 0]], [[1, 1, 0], [1, 0, 1]]],            # closed: reduce + C1
-    "c2": [[[1, 1, 0, 0], [1, 1, 1, 1]], [[1, 1], [1, 0], [0, 1]]],      # closed: reduce + C2
+    # closed: reduce + C2 (nodes 2, 3 become free entries (1,0), (1,1), which
+    # makes the patterns of nodes 0, 1 and 4 disjoint)
+    "c2": [[[1, 1, 0, 0], [1, 1, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]],
+           [[1, 0, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 0, 0], [0, 0, 0, 0, 1]]],
     "c5": [[[1, 1, 0, 0], [1, 1, 1, 1]], np.ones((3, 2), dtype=int).tolist()],   # closed: C5
     "r4-r5drop": [[[1, 1], [1, 1], [1, 1]], [[1, 1, 1], [0, 1, 1]]],     # closed: R4, R5-drop
     "r1": [[[0, 0, 0, 0], [1, 0, 1, 1], [0, 1, 0, 0], [0, 1, 1, 0]],     # closed: R1 + C1
@@ -101,8 +105,19 @@ def shipped_certificates() -> dict[str, dict]:
             if p.name != "MANIFEST.json"}
 
 
+@functools.lru_cache(maxsize=None)
+def crafted_certificates() -> dict[str, dict]:
+    """Valid forms the engine does not emit by itself (checked by the checker
+    like any other): a Nullstellensatz refutation of a limit, and R7 steps."""
+    import copy
+    twice = copy.deepcopy(engine_certificates()["lu3"])
+    red = twice["proof"]["reduction"]
+    red["steps"] = [{"rule": "R7"}, {"rule": "R7"}] + red["steps"]   # transposing twice changes nothing
+    return {"lu3-nullstellensatz": with_nullstellensatz("lu3"), "lu3-r7": twice}
+
+
 def all_certificates() -> dict[str, dict]:
-    return {**engine_certificates(), **shipped_certificates()}
+    return {**engine_certificates(), **crafted_certificates(), **shipped_certificates()}
 
 
 def rules_in(obj) -> set[str]:
@@ -121,3 +136,25 @@ def rules_in(obj) -> set[str]:
 
     walk(obj)
     return found
+
+
+def with_nullstellensatz(name: str = "lu3") -> dict:
+    """A not_closed certificate whose limit is refuted by a Nullstellensatz
+    certificate instead of propagation (the engine prefers propagation, so it
+    rarely emits this form itself): the W1 certificate of ``name`` with its
+    refutation replaced."""
+    import copy
+
+    from certify import certificate
+    from certify.chains import Chain
+    from certify.reductions import State, original_entry, reduce
+    from certify.refutations import component_system, nullstellensatz
+
+    cert = copy.deepcopy(engine_certificates()[name])
+    support = _support(DECIDE[name])
+    red = reduce(State.from_chain(Chain.from_support(support)))
+    limit = {(i, j): fmpq(v) for i, j, v in cert["proof"]["limit"]["nonzeros"]}
+    eqs = component_system(red.final, red.components[cert["proof"]["component"]],
+                           lambda a, b: limit.get(original_entry(a, b), fmpq(0)))
+    cert["proof"]["refutation"] = certificate.encode(nullstellensatz(eqs).to_json())
+    return cert
