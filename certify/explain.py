@@ -11,7 +11,10 @@ proofs: docs/theory.md.
 from __future__ import annotations
 
 import json
+import os
 import sys
+
+MAX_REJECTED_BYTES = 16 << 20
 
 CLAIM_TEXT = {
     "closed": "the set of products W_L...W_1 with these masks is closed",
@@ -378,6 +381,9 @@ def explain_file(path: str, max_items: int = 12) -> int:
     except Malformed as e:
         raise InputError(f"cannot explain {path}: {e}") from None
     try:
+        # A rejected file may be hostile: read it only if it is of a sane size.
+        if not verdict.accepted and os.path.getsize(path) > MAX_REJECTED_BYTES:
+            raise Unexplainable(f"rejected by the checker ({verdict.message[:80]}) and too large to explain")
         with open(path, "r", encoding="utf-8") as fh:
             cert = json.load(fh)
         lines = explain(cert, max_items)
