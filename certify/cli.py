@@ -398,6 +398,10 @@ def cmd_train(args) -> int:
 def cmd_check(args) -> int:
     if not args.certificates and not args.manifest:
         raise InputError("name certificate files, or a manifest with --manifest")
+    from .audit import MANIFEST_NAME
+    named = [p for p in args.certificates if os.path.basename(p) == MANIFEST_NAME]
+    if not args.manifest and len(named) == 1:      # e.g. certify check proofs/*.json
+        args.manifest = named[0]
     if not args.json and not args.manifest:
         from .checker import main as checker_main
         return checker_main(args.certificates)
@@ -665,7 +669,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--manifest", metavar="MANIFEST",
                    help="also check this manifest (e.g. proofs/MANIFEST.json): every listed file "
                         "exists, is unchanged (SHA-256), accepted, with the listed claim and "
-                        "fingerprint, and every .json file beside it is listed")
+                        "fingerprint, and every .json file beside it is listed; a CERT named "
+                        "MANIFEST.json is read this way too")
     c.set_defaults(func=cmd_check)
 
     ex = sub.add_parser("explain", help="print a certificate's proof in words",

@@ -98,6 +98,11 @@ def test_ci_replay_line_with_the_glob_passes(capsys):
     assert "check --manifest proofs/MANIFEST.json proofs/*.json" in (ROOT / ".ci" / "run").read_text()
 
 
+def test_a_manifest_among_the_files_is_read_as_the_manifest(capsys):
+    code, out, _ = run(capsys, "check", *sorted(PROOFS.glob("*.json")))
+    assert code == 0 and "manifest" in out.splitlines()[-1] and "17 certificates" in out
+
+
 @pytest.fixture
 def proofs_copy(tmp_path):
     folder = tmp_path / "proofs"
