@@ -1,4 +1,4 @@
-"""Certificate format (docs/certificates.md): JSON with exact rationals as
+"""Certificate format (docs/certificate-format.md): JSON with exact rationals as
 strings, Laurent polynomials as ``[[exponent, "coefficient"], ...]`` and node
 labels ``"layer:index"``.  Output is deterministic: the same support gives
 byte-identical certificates.

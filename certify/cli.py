@@ -441,8 +441,26 @@ def cmd_model(args) -> int:
 # ---------------------------------------------------------------------------
 
 def cmd_check(args) -> int:
-    from .checker import main as checker_main
-    return checker_main(args.certificates)
+    if not args.certificates and not args.manifest:
+        raise InputError("name certificate files, or a manifest with --manifest")
+    from .audit import MANIFEST_NAME
+    named = [p for p in args.certificates if os.path.basename(p) == MANIFEST_NAME]
+    if not args.manifest and len(named) == 1:      # e.g. certify check proofs/*.json
+        args.manifest = named[0]
+    if not args.json and not args.manifest:
+        from .checker import main as checker_main
+        return checker_main(args.certificates)
+    from .audit import run_check
+    return run_check(args.certificates, args.json, args.manifest)
+
+
+# ---------------------------------------------------------------------------
+# explain
+# ---------------------------------------------------------------------------
+
+def cmd_explain(args) -> int:
+    from .explain import explain_file
+    return explain_file(args.certificate, max_items=args.max_items)
 
 
 # ---------------------------------------------------------------------------
@@ -766,11 +784,36 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Replay each certificate (written by 'certify decide', 'optimum' "
                                    "or 'member' with -o)\nwith the independent checker, in exact "
                                    "rational arithmetic. Same as\n'python -m certify.checker CERT...'.",
-                       epilog="example:\n  certify decide lu:4 -o lu4.json && certify check lu4.json\n\n"
-                              "exit status: 0 all accepted, 1 some rejected, 2 some file "
-                              "unreadable or not a certificate")
-    c.add_argument("certificates", metavar="CERT", nargs="+", help="certificate files (JSON)")
+                       epilog="examples:\n  certify decide lu:4 -o lu4.json && certify check lu4.json\n"
+                              "  certify check --json proofs/lu_4.json\n"
+                              "  certify check --manifest proofs/MANIFEST.json\n\n"
+                              "exit status: 0 all accepted, 1 some rejected (or the manifest does "
+                              "not match), 2 some file\nunreadable or not a certificate "
+                              "(formats: docs/certificate-format.md)")
+    c.add_argument("certificates", metavar="CERT", nargs="*", help="certificate files (JSON)")
+    c.add_argument("--json", action="store_true",
+                   help="print one JSON report: per file accepted, claim, support fingerprint, "
+                        "rules used, time")
+    c.add_argument("--manifest", metavar="MANIFEST",
+                   help="also check this manifest (e.g. proofs/MANIFEST.json): every listed file "
+                        "exists, is unchanged (SHA-256), accepted, with the listed claim and "
+                        "fingerprint, and every .json file beside it is listed; a CERT named "
+                        "MANIFEST.json is read this way too")
     c.set_defaults(func=cmd_check)
+
+    ex = sub.add_parser("explain", help="print a certificate's proof in words",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description="Print the proof a certificate carries in words a reviewer can "
+                                    "follow: the rules,\nthe reduction steps, the curve and its limit "
+                                    "matrix, the refutation steps, and\nthe independent checker's "
+                                    "verdict (only the checker's verdict is a proof).",
+                        epilog="example:\n  certify explain proofs/lu_4.json\n\n"
+                               "exit status: 0 explained and accepted, 1 explained but rejected by "
+                               "the checker,\n2 unreadable or not a certificate")
+    ex.add_argument("certificate", metavar="CERT", help="a certificate file (JSON)")
+    ex.add_argument("--max-items", type=int, default=12, metavar="N",
+                    help="show at most N items of each list (default 12; 0 shows all)")
+    ex.set_defaults(func=cmd_explain)
 
     pt = sub.add_parser("pattern", help="write a catalogue pattern as a JSON support",
                         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -168,7 +168,7 @@ class Nullstellensatz:
     degree: int
 
     def to_json(self) -> dict:
-        """The certificate's refutation object (docs/certificates.md)."""
+        """The certificate's refutation object (docs/certificate-format.md)."""
         return {"method": "nullstellensatz", "degree": self.degree, "variables": self.variables,
                 "cofactors": [{"entry": entry,
                                "terms": [[[[k, p] for k, p in e], c] for e, c in sorted(g.items())]}

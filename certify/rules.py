@@ -1,7 +1,7 @@
 """Closedness rules C0-C3 and C5 (docs/theory.md §3) and the search for a closedness
 proof of a layered chain.
 
-Proof trees are dicts mirroring the certificate format (docs/certificates.md):
+Proof trees are dicts mirroring the certificate format (docs/certificate-format.md):
 ``layer`` (one mask: a coordinate subspace), ``C3`` (split with twin
 classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2/C5
 on every component with a hidden node; C0 for the rest).

@@ -1,13 +1,16 @@
-"""Regenerate the shipped certificates in proofs/ (replayed by .ci/run).
+"""Regenerate the shipped certificates in proofs/ and proofs/MANIFEST.json
+(replayed by .ci/run with `certify check --manifest proofs/MANIFEST.json`).
 
 usage: python scripts/make_proofs.py [--check]
-  --check  compare with the files in proofs/ instead of writing (exit 1 on a difference)
+  --check  compare proofs/ and its manifest with a fresh run instead of writing
+           (exit 1 on a difference)
 """
 
 import pathlib
 import sys
 
 from certify import certificate
+from certify.audit import MANIFEST_NAME, manifest_entry, manifest_text
 from certify.engine import decide
 from certify.patterns import build_pattern
 
@@ -31,9 +34,11 @@ def render(spec: str) -> str:
 def main(argv) -> int:
     check = "--check" in argv
     status = 0
-    for spec in SPECS:
-        path = PROOFS / file_name(spec)
-        text = render(spec)
+    files = {file_name(spec): render(spec) for spec in SPECS}
+    files[MANIFEST_NAME] = manifest_text([manifest_entry(name, text.encode("utf-8"))
+                                          for name, text in files.items()])
+    for name, text in files.items():
+        path = PROOFS / name
         if check:
             if not path.exists() or path.read_text() != text:
                 print(f"{path.name}: differs from a fresh run")
@@ -41,6 +46,10 @@ def main(argv) -> int:
         else:
             certificate.write_atomic(str(path), text)
             print(f"{path.name}: written")
+    extra = sorted(p.name for p in PROOFS.glob("*.json") if p.name not in files)
+    for name in extra:
+        print(f"{name}: in proofs/ but not made by this script (remove it)")
+        status = 1
     return status
 
 

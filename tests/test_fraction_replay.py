@@ -1,0 +1,377 @@
+"""A second, independent replay of the certificates' arithmetic.
+
+The checker multiplies curves, expands Nullstellensatz sums and runs the
+training forward pass with FLINT.  Here the same identities are recomputed
+with Python's ``fractions`` and plain dicts (no FLINT, no engine, no checker
+code), so a FLINT bug cannot make a wrong certificate pass unnoticed:
+
+* ``not_closed`` (and the linear part of ``no_optimum``): the product of the
+  curve layers, multiplied out as Laurent polynomials in t, has no negative
+  power and its constant term is the stated limit;
+* refutations, on the graph of the stated reduced core: propagation steps
+  replayed, and Nullstellensatz sums ``Σ g_e (φ_e − A_e)`` expanded to 1;
+* ``member``: the factors multiply to the matrix;
+* ``no_optimum``: the count bound, the targets ``A' x(t_i)`` and the exact
+  forward pass of ``θ(ε)`` at every data point.
+
+It runs over proofs/ and over engine certificates of every kind
+(tests/corpus.py), and tampered copies must fail it.
+"""
+
+from __future__ import annotations
+
+import copy
+from fractions import Fraction
+
+import pytest
+
+import corpus
+
+
+class Wrong(Exception):
+    pass
+
+
+def need(cond, msg):
+    if not cond:
+        raise Wrong(msg)
+
+
+def q(text: str) -> Fraction:
+    return Fraction(text)
+
+
+# --- Laurent polynomials {exponent: Fraction}, no zero coefficients ----------
+
+def laurent(terms) -> dict:
+    out: dict = {}
+    for e, c in terms:
+        out[e] = out.get(e, 0) + q(c)
+    return {e: c for e, c in out.items() if c}
+
+
+def l_add(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for e, c in b.items():
+        out[e] = out.get(e, 0) + c
+    return {e: c for e, c in out.items() if c}
+
+
+def l_mul(a: dict, b: dict) -> dict:
+    out: dict = {}
+    for e1, c1 in a.items():
+        for e2, c2 in b.items():
+            out[e1 + e2] = out.get(e1 + e2, 0) + c1 * c2
+    return {e: c for e, c in out.items() if c}
+
+
+def mat_mul(a: dict, b: dict, mul, add) -> dict:
+    """a @ b for sparse matrices {(i, j): value}."""
+    out: dict = {}
+    for (i, k), x in a.items():
+        for (k2, j), y in b.items():
+            if k == k2:
+                out[(i, j)] = add(out[(i, j)], mul(x, y)) if (i, j) in out else mul(x, y)
+    return out
+
+
+def support_pairs(cert) -> list[set]:
+    return [{tuple(p) for p in layer["nonzeros"]} for layer in cert["support"]["layers"]]
+
+
+def widths(cert) -> list[int]:
+    layers = cert["support"]["layers"]
+    return [layers[0]["shape"][1]] + [m["shape"][0] for m in layers]
+
+
+def sparse(obj) -> dict:
+    return {(i, j): q(v) for i, j, v in obj["nonzeros"]}
+
+
+# --- not_closed: the curve and its limit --------------------------------------
+
+def curve_limit(layers: list[set], curve) -> dict:
+    need(len(curve) == len(layers), "one curve layer per mask")
+    mats = []
+    for allowed, entries in zip(layers, curve):
+        m = {}
+        for i, j, x in entries:
+            need((i, j) in allowed and (i, j) not in m, f"curve entry ({i},{j}) off the support")
+            m[(i, j)] = laurent(x)
+        mats.append(m)
+    prod = mats[0]
+    for m in mats[1:]:
+        prod = mat_mul(m, prod, l_mul, l_add)
+    limit = {}
+    for ij, x in prod.items():
+        need(all(e >= 0 for e in x), f"product entry {ij} has a negative power of t")
+        if x.get(0):
+            limit[ij] = x[0]
+    return limit
+
+
+def check_curve(layers, proof, shape):
+    need(proof["limit"]["shape"] == shape, "limit shape")
+    need(curve_limit(layers, proof["curve"]) == sparse(proof["limit"]), "the curve does not tend to the limit")
+
+
+# --- refutations on the stated reduced core -----------------------------------
+
+def label(text: str) -> tuple[int, int]:
+    a, b = text.split(":")
+    return int(a), int(b)
+
+
+class Core:
+    def __init__(self, reduction, component, depth):
+        core = reduction["core"]
+        self.depth = depth
+        self.sources = {label(x) for x in core["sources"]}
+        self.sinks = {label(x) for x in core["sinks"]}
+        self.dont_care = {(label(a), label(b)) for a, b in core["dont_care"]}
+        self.succ: dict = {}
+        for u, v in core["edges"]:
+            self.succ.setdefault(label(u), set()).add(label(v))
+        if component is None:
+            nodes = self.sources | self.sinks | {label(x) for x in core["hidden"]}
+        else:
+            r6 = reduction["steps"][-1]
+            need(r6["rule"] == "R6", "the reduction ends with R6")
+            nodes = {label(x) for x in r6["components"][component]}
+        self.nodes = nodes
+
+    def paths(self, src, snk) -> list[frozenset]:
+        out = []
+
+        def walk(v, acc):
+            if v == snk:
+                out.append(frozenset(acc))
+                return
+            for w in self.succ.get(v, ()):
+                walk(w, acc + [(v, w)])
+
+        walk(src, [])
+        return out
+
+    def entry(self, pair):
+        snk, src = label(pair[0]), label(pair[1])
+        need(snk in self.sinks and src in self.sources and snk in self.nodes and src in self.nodes
+             and (snk, src) not in self.dont_care, f"{pair} is not an observed entry")
+        return snk, src
+
+    def target(self, matrix: dict, snk, src) -> Fraction:
+        out, inp = (snk, src) if snk[0] == self.depth else (src, snk)
+        need(out[0] == self.depth and inp[0] == 0, "not an output/input pair")
+        return matrix.get((out[1], inp[1]), Fraction(0))
+
+
+def check_propagation(core: Core, steps, matrix):
+    facts = []
+    for n, step in enumerate(steps):
+        zero = set().union(*(facts[k][0] for k in step["uses"]))
+        nonzero = set().union(*(facts[k][1] for k in step["uses"]))
+        need(all(k < n for k in step["uses"]), "uses must name earlier steps")
+        snk, src = core.entry(step["entry"])
+        a = core.target(matrix, snk, src)
+        live = [m for m in core.paths(src, snk) if not (m & zero)]
+        last = n == len(steps) - 1
+        if step["rule"] == "nonzero":
+            need(a != 0 and len(live) == 1 and not last, f"step {n}: nonzero")
+            facts.append((set(), set(live[0])))
+        elif step["rule"] == "zero":
+            var = (label(step["var"][0]), label(step["var"][1]))
+            need(a == 0 and len(live) == 1 and var in live[0] and live[0] - {var} <= nonzero,
+                 f"step {n}: zero")
+            need(last == (var in nonzero), f"step {n}: only the last step contradicts")
+            facts.append(({var}, set()))
+        elif step["rule"] == "contradiction":
+            need(a != 0 and not live and last, f"step {n}: contradiction")
+            facts.append((set(), set()))
+        else:
+            raise Wrong(f"unknown step {step['rule']}")
+
+
+def p_mul(a: dict, b: dict) -> dict:
+    out: dict = {}
+    for e1, c1 in a.items():
+        for e2, c2 in b.items():
+            e = tuple(x + y for x, y in zip(e1, e2))
+            out[e] = out.get(e, 0) + c1 * c2
+    return {e: c for e, c in out.items() if c}
+
+
+def check_nullstellensatz(core: Core, refutation, matrix):
+    variables = [(label(u), label(v)) for u, v in refutation["variables"]]
+    n = len(variables)
+    index = {v: k for k, v in enumerate(variables)}
+    for u, v in variables:
+        need(u in core.nodes and v in core.succ.get(u, ()), "a variable is not an edge of the component")
+    total: dict = {}
+    for item in refutation["cofactors"]:
+        snk, src = core.entry(item["entry"])
+        phi: dict = {}
+        for path in core.paths(src, snk):
+            e = [0] * n
+            for edge in path:
+                e[index[edge]] += 1
+            phi[tuple(e)] = phi.get(tuple(e), 0) + 1
+        zero = (0,) * n
+        phi[zero] = phi.get(zero, 0) - core.target(matrix, snk, src)
+        g: dict = {}
+        for powers, c in item["terms"]:
+            e = [0] * n
+            for k, p in powers:
+                e[k] += p
+            g[tuple(e)] = g.get(tuple(e), 0) + q(c)
+        for e, c in p_mul(g, {e: c for e, c in phi.items() if c}).items():
+            total[e] = total.get(e, 0) + c
+    total = {e: c for e, c in total.items() if c}
+    need(total == {(0,) * n: 1}, "the Nullstellensatz combination does not expand to 1")
+
+
+def check_refutation(cert_depth, reduction, component, refutation, matrix):
+    core = Core(reduction, component, cert_depth)
+    if refutation["method"] == "nullstellensatz":
+        check_nullstellensatz(core, refutation, matrix)
+    else:
+        need(refutation["method"] == "propagation", "method")
+        check_propagation(core, refutation["steps"], matrix)
+
+
+def check_not_closed(cert_layers, cert_widths, proof):
+    check_curve(cert_layers, proof, [cert_widths[-1], cert_widths[0]])
+    check_refutation(len(cert_layers), proof["reduction"], proof["component"], proof["refutation"],
+                     sparse(proof["limit"]))
+    return sparse(proof["limit"])
+
+
+# --- member, no_optimum ----------------------------------------------------------
+
+def check_member(layers, proof):
+    mats = []
+    for allowed, entries in zip(layers, proof["factors"]):
+        need(all((i, j) in allowed for i, j, _ in entries), "a factor entry is off the support")
+        mats.append({(i, j): q(v) for i, j, v in entries})
+    need(len(mats) == len(layers), "one factor per mask")
+    prod = mats[0]
+    for m in mats[1:]:
+        prod = mat_mul(m, prod, lambda x, y: x * y, lambda x, y: x + y)
+    need({ij: x for ij, x in prod.items() if x} == sparse(proof["matrix"]), "the factors miss the matrix")
+
+
+def check_no_optimum(layers, w, proof):
+    cols = proof["columns"]
+    d, L = len(cols), len(layers)
+    pos = {j: k for k, j in enumerate(cols)}
+    sub_layers = [{(i, pos[j]) for i, j in layers[0] if j in pos}] + layers[1:]
+    limit = check_not_closed(sub_layers, [d] + w[1:], proof["linear"])
+    reach, bound = set(cols), d
+    for l in range(L - 1):
+        reach = {i for i, j in layers[l] if j in reach}
+        bound *= 1 + d * len(reach)
+    ts = [q(t) for t in proof["t"]]
+    need(len(ts) >= bound + 1 and len(set(ts)) == len(ts), "too few or repeated data points")
+    weights = [{(i, j): laurent(x) for i, j, x in layer} for layer in proof["theta"]["weights"]]
+    for allowed, m in zip(layers, weights):
+        need(set(m) <= allowed, "θ off the support")
+    biases = [[laurent(b) for b in layer] for layer in proof["theta"]["biases"]]
+    for t, y in zip(ts, proof["targets"], strict=True):
+        x = [Fraction(0)] * w[0]
+        for k, j in enumerate(cols):
+            x[j] = t ** (k + 1)
+        want = [Fraction(0)] * w[-1]
+        for (i, k), a in limit.items():
+            want[i] += a * x[cols[k]]
+        need([q(v) for v in y] == want, "a target is not A' x(t)")
+        h = [{0: v} if v else {} for v in x]
+        for l in range(L):
+            z = [dict(b) for b in biases[l]]
+            for (i, j), wt in weights[l].items():
+                z[i] = l_add(z[i], l_mul(wt, h[j]))
+            if l < L - 1:
+                need(all(not zi or zi[min(zi)] > 0 for zi in z), "a hidden unit is not active for small ε")
+            h = z
+        for zi, target in zip(h, want):
+            need(all(e >= 0 for e in zi) and zi.get(0, 0) == target, "an output misses its target")
+
+
+def replay(cert: dict) -> str:
+    """Raise Wrong unless the certificate's arithmetic holds; return what was
+    replayed ('' when the claim has no arithmetic: closed, unknown, optimum_exists)."""
+    layers, w, proof = support_pairs(cert), widths(cert), cert["proof"]
+    claim = cert["claim"]
+    if claim == "not_closed":
+        check_not_closed(layers, w, proof)
+        return f"curve limit + {proof['refutation']['method']}"
+    if claim == "member":
+        check_member(layers, proof)
+        return "factors"
+    if claim == "not_member":
+        check_refutation(len(layers), proof["reduction"], proof["component"], proof["refutation"],
+                         sparse(proof["matrix"]))
+        return proof["refutation"]["method"]
+    if claim == "no_optimum":
+        check_no_optimum(layers, w, proof)
+        return "training set + forward pass"
+    return ""
+
+
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(corpus.all_certificates()))
+def test_fraction_replay_agrees_with_the_checker(name):
+    cert = corpus.all_certificates()[name]
+    replay(cert)      # raises Wrong on a failure
+
+
+def test_the_replay_covers_every_kind_of_arithmetic():
+    done = {replay(c) for c in corpus.all_certificates().values()}
+    assert done >= {"curve limit + propagation", "curve limit + nullstellensatz", "factors",
+                    "propagation", "nullstellensatz",
+                    "training set + forward pass"}
+
+
+def test_nullstellensatz_example_of_the_theory_expands_to_one():
+    # docs/theory.md §4: dense:2,1,2 and A = [[1,1],[1,2]].
+    cert = corpus.engine_certificates()["not-member-nullstellensatz"]
+    assert cert["proof"]["refutation"]["method"] == "nullstellensatz"
+    assert replay(cert) == "nullstellensatz"
+
+
+def _tampered(name, edit):
+    cert = copy.deepcopy(corpus.all_certificates()[name])
+    edit(cert["proof"])
+    with pytest.raises(Wrong):
+        replay(cert)
+
+
+def test_tampered_arithmetic_fails_the_replay():
+    def limit_value(p):
+        p["limit"]["nonzeros"][0][2] = "2"
+
+    def curve_coefficient(p):
+        p["curve"][0][0][2][0][1] = "3"
+
+    def cofactor(p):
+        p["refutation"]["cofactors"][0]["terms"][0][1] = "5"
+
+    def factor(p):
+        p["factors"][0][0][2] = "99"
+
+    def target(p):
+        p["targets"][3][0] = "12345"
+
+    def theta_weight(p):
+        p["theta"]["weights"][0][0][2][0][1] = "7"
+
+    def matrix_entry(p):
+        entry = p["matrix"]["nonzeros"][0]
+        entry[2] = "2" if entry[2] == "1" else "1"
+
+    _tampered("lu_4.json", limit_value)
+    _tampered("lu3", curve_coefficient)
+    _tampered("not-member-nullstellensatz", cofactor)
+    _tampered("member-lu3", factor)
+    _tampered("no-optimum-lu3", target)
+    _tampered("no-optimum-lu3", theta_weight)
+    _tampered("not-member-nullstellensatz", matrix_entry)
