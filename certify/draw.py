@@ -392,6 +392,9 @@ def _save(fig, path: str) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", pad_inches=0.25)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600; use the usual mode
         os.replace(tmp, path)
     except OSError as e:
         raise InputError(f"cannot write {path}: {e.strerror}") from None
