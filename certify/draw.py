@@ -119,6 +119,10 @@ def _not_closed(support: Support, proof: dict, pic: Picture) -> None:
                    ("line", GREEN, "dashed", "non-zero entry of the limit A")]
 
 
+RULE_TEXT = {"C1": "one rank-one term whose observed blocks are complete",
+             "C2": "rank-one terms on disjoint observed patterns with complete blocks",
+             "C5": "two rank-one terms on the same rows with nested columns, or the converse"}
+COLOUR_NAMES = ["blue", "orange", "green", "red", "purple", "brown", "pink", "olive", "cyan", "grey"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#bcbd22", "#17becf", "#7f7f7f"]
 
@@ -240,47 +244,63 @@ def _closed(support: Support, proof: dict, pic: Picture) -> None:
                            "each), each closed; so is their product set.")
         pic.legend.append(("node", PALETTE[0], None, "connected component (one colour each)"))
     elif rule == "reduce":
+        groups = next((st["components"] for st in reversed(proof["steps"]) if st["rule"] == "R6"), [])
         comps = [c["rule"] for c in proof["components"]]
-        _core(support, proof["core"], pic, GREEN)
-        pic.caption.append("Exact reductions leave the core in green; "
-                           + (f"its component(s) are closed by {', '.join(comps)}." if comps
-                              else "it has no hidden unit (C0)."))
-        pic.legend += [("node", GREEN, None, "hidden unit of the reduced core"),
-                       ("line", GREEN, "solid", "edge of the reduced core")]
+        colour_of = {}
+        for c, nodes in enumerate(groups):
+            for x in nodes:
+                colour_of[_node(x)] = PALETTE[c % len(PALETTE)]
+        _core(support, proof["core"], pic, lambda v: colour_of.get(v, GREEN))
+        parts = "; ".join(f"component {c} ({COLOUR_NAMES[c % len(PALETTE)]}): {r}, {RULE_TEXT[r]}"
+                          for c, r in enumerate(comps))
+        pic.caption.append("Exact reductions (R1-R6) leave the reduced core drawn in colour, one colour "
+                           "per connected component; "
+                           + (f"each is closed: {parts}." if comps else "it has no hidden unit (C0)."))
+        _free_entries(proof["core"], pic)
+        pic.legend += [("node", PALETTE[0], None, "hidden unit of the reduced core"),
+                       ("line", PALETTE[0], "solid", "edge of the reduced core")]
+        if pic.arcs:
+            pic.legend.append(("line", PALETTE[0], "dashed", "edge created by the reductions"))
     else:
         pic.caption.append("A single mask: its product set is a coordinate subspace (C0), closed.")
 
 
-def _core(support: Support, core: dict, pic: Picture, colour: str) -> None:
+def _core(support: Support, core: dict, pic: Picture, colour) -> None:
     """Core edges between consecutive layers are coloured in place; edges the
-    reductions created (skipping layers) become arcs.  Hidden units the
-    reductions removed are faded."""
+    reductions created (skipping layers) become arcs.  Units the reductions
+    removed are faded.  ``colour(node)`` picks a node's (and its edges') colour."""
     L = support.depth
     hidden = {_node(x) for x in core["hidden"]}
     for h in hidden:
-        pic.node_colors[h] = colour
+        pic.node_colors[h] = colour(h)
     kept = hidden | {_node(x) for x in core["sources"] + core["sinks"]}
     pic.faded |= {(l, k) for l in range(L + 1) for k in range(support.widths[l])} - kept
     for a, b in core["edges"]:
         u, v = _node(a), _node(b)
+        c = colour(v if v in hidden else u)
         if v[0] == u[0] + 1 and support.mask(v[0])[v[1], u[1]]:
-            pic.edge_colors[(u, v)], pic.edge_widths[(u, v)] = colour, 2.2
+            pic.edge_colors[(u, v)], pic.edge_widths[(u, v)] = c, 2.2
         else:
-            pic.arcs.append((u, v, colour, "dashed", None))
+            pic.arcs.append((u, v, c, "dashed", None))
+
+
+def _free_entries(core: dict, pic: Picture) -> None:
+    free = core["dont_care"]
+    if free:
+        shown = ", ".join(f"({_node(q)[1]},{_node(p)[1]})" for q, p in free[:8])
+        pic.caption.append(f"Entries (output, input) the reductions made free (any value): {shown}"
+                           + (f" and {len(free) - 8} more." if len(free) > 8 else "."))
 
 
 def _unknown(support: Support, d, pic: Picture) -> None:
     core = d.core
-    _core(support, core, pic, PURPLE)
-    free = ", ".join(f"({_node(q)[1]},{_node(p)[1]})" for q, p in core["dont_care"][:8])
+    _core(support, core, pic, lambda v: PURPLE)
     pic.caption.append(
         f"No rule of this version decides this support; nothing is claimed. Purple: the reduced core "
         f"left after exact reductions ({len(core['hidden'])} hidden unit(s), {len(core['edges'])} "
         "edge(s)" + ("; dashed arcs are edges the reductions created" if pic.arcs else "") + ")."
         + (" Faded units were removed by the reductions." if pic.faded else ""))
-    if free:
-        pic.caption.append(f"Free (don't-care) entries (output, input): {free}"
-                           + (" and more." if len(core["dont_care"]) > 8 else "."))
+    _free_entries(core, pic)
     pic.legend += [("node", PURPLE, None, "hidden unit of the reduced core"),
                    ("line", PURPLE, "solid", "edge of the reduced core")]
     if pic.arcs:

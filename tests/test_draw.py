@@ -74,3 +74,34 @@ def test_bad_requests_fail_in_one_line(tmp_path, monkeypatch, capsys, args, mess
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_closed_by_reductions_colours_the_core_and_names_the_free_entries():
+    # tests/test_verdicts.py's C2 example: two rank-one units and five series
+    # units that the reductions turn into free entries.
+    free = [(2, 0), (2, 1), (2, 2), (3, 2), (4, 2)]
+    w1 = [[int(j in (0, 1, 2)) for j in range(5)], [int(j in (2, 3, 4)) for j in range(5)]]
+    w1 += [[int(j == c) for j in range(5)] for _, c in free]
+    w2 = [[int(i in (0, 1, 2)), int(i in (2, 3, 4))] + [int(i == r) for r, _ in free] for i in range(5)]
+    s = from_masks([w1, w2])
+    d = decide(s)
+    assert d.verdict == "closed" and d.certificate["proof"]["rule"] == "reduce"
+    pic = plan(s, d, "c2")
+    assert {v for v in pic.node_colors} == {(1, 0), (1, 1)}
+    assert pic.faded == {(1, k) for k in range(2, 7)}
+    assert len(pic.edge_colors) == 12          # 3 + 3 inputs and 3 + 3 outputs of the two units
+    assert "(2,0), (2,1), (2,2), (3,2), (4,2)" in pic.caption[-1] and "C2" in pic.caption[0]
+
+
+def test_routed_witness_marks_the_units_its_curve_blows_up_at():
+    masks = [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0, 1], [0, 0, 0], [0, 0, 1]],
+             [[1, 0, 1], [1, 1, 0], [0, 1, 1]]]
+    s = from_masks(masks)
+    d = decide(s)
+    assert d.rules[0] == "routed"
+    pic = plan(s, d, "routed")
+    red = {e for e, c in pic.edge_colors.items() if c == "#d62728"}
+    blowing = {v for e in red for v in e if 0 < v[0] < 3}
+    assert red and {v for v, c in pic.node_colors.items() if c == "#ff7f0e"} == blowing
+    limit = {(i, j) for i, j, _ in d.certificate["proof"]["limit"]["nonzeros"]}
+    assert {(v[1], u[1]) for u, v, *_ in pic.arcs} == limit
