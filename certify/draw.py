@@ -185,6 +185,12 @@ def _c3(support: Support, proof: dict, pic: Picture) -> None:
         if cones[c][2] & cones[0][2] or cones[c][1] & cones[0][1]:
             shown.append(c)
             break
+    pair = len(shown) == 2
+    if not pair:    # no class meets class 0: draw classes whose rectangles share no end, up to 10
+        for c in range(1, len(order)):
+            if len(shown) < len(PALETTE) and all(not (cones[c][1] & cones[d][1] or cones[c][2] & cones[d][2])
+                                                 for d in shown):
+                shown.append(c)
     for c in reversed(shown):
         edges, ins, outs = cones[c]
         for e in edges:
@@ -193,7 +199,7 @@ def _c3(support: Support, proof: dict, pic: Picture) -> None:
             pic.node_colors[(0, j)] = colour[c]
         for i in outs:
             pic.node_colors[(L, i)] = colour[c]
-    if len(shown) == 2:       # ends both rectangles use (only inputs or only outputs: C3 holds)
+    if pair:                  # ends both rectangles use (only inputs or only outputs: C3 holds)
         a, b = shown
         for j in cones[a][1] & cones[b][1]:
             pic.node_colors[(0, j)] = BOTH
@@ -204,13 +210,13 @@ def _c3(support: Support, proof: dict, pic: Picture) -> None:
     more = _splits(proof)[1:]
     pic.caption += [
         f"Rule C3 splits the chain at layer {s} (dotted line): its {support.widths[s]} units fall into "
-        f"{len(order)} twin classes (same inputs from layer {s - 1} and same outputs to layer {s + 1}; "
+        f"{len(order)} twin class(es) (same inputs from layer {s - 1} and same outputs to layer {s + 1}; "
         f"coloured by class, colours repeat after {len(PALETTE)}).",
         "C3 needs the rectangles of the classes (the inputs that reach a class x the outputs it "
         "reaches) to be pairwise disjoint, and both sides of the split closed"
-        + (f" (proved by further C3 splits at layers {', '.join(map(str, more))})." if more else "."),
+        + (f" (proved by further C3 splits at layer(s) {', '.join(map(str, more))})." if more else "."),
     ]
-    if len(shown) == 2:
+    if pair:
         a, b = shown
         shared = "outputs" if cones[a][2] & cones[b][2] else "inputs"
         pic.caption.append(
@@ -218,8 +224,10 @@ def _c3(support: Support, proof: dict, pic: Picture) -> None:
             f"{{{name(b)}}} ({sides(b)}); they share {shared}, yet their rectangles do not meet"
             f" ({shared} both use in grey).")
     else:
-        pic.caption.append(f"Drawn in full: the paths through class {{{name(0)}}} ({sides(0)}); no "
-                           "other class shares its inputs or outputs.")
+        pic.caption.append(
+            f"Drawn in full: the paths through class {{{name(0)}}} ({sides(0)})"
+            + (f" and {len(shown) - 1} more class(es) in their colours" if len(shown) > 1 else "")
+            + "; no other class shares an input or an output with class {" + name(0) + "}.")
     pic.legend += [("node", PALETTE[0], None, f"twin classes at layer {s} (colours)"),
                    ("line", PALETTE[0], "solid", "paths through a class (its rectangle)"),
                    ("line", GREY, "dotted", f"C3 split at layer {s}")]

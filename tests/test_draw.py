@@ -50,7 +50,7 @@ def test_closed_shows_the_c3_split_and_its_twin_classes():
     pic = plan(s, decide(s), "butterfly:16")
     assert pic.split == 3
     assert all((3, k) in pic.node_colors for k in range(16))
-    assert "16 twin classes" in pic.caption[0]
+    assert "16 twin class(es)" in pic.caption[0]
 
 
 def test_unknown_shows_the_reduced_core():

@@ -126,6 +126,12 @@ def test_the_tutorial_has_commands():
         assert any(c.startswith(needed) for c in commands), needed
 
 
+def test_the_pictures_the_tutorial_and_readme_show_exist():
+    for page in (TUTORIAL, ROOT / "README.md"):
+        for link in re.findall(r"\]\(([^)\s]+\.png)\)", page.read_text()):
+            assert (page.parent / link).is_file(), f"{page.name} links the missing {link}"
+
+
 def _replay(block: Block, workspace: dict) -> None:
     for command in block.commands:
         code, out, err = run(command, workspace["folder"], workspace["env"])
