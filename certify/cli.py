@@ -662,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "'closed'\nrule C3's split layer and its twin classes; for "
                                     "'unknown' the reduced core. A caption\nsays what is "
                                     "highlighted. Needs matplotlib (pip install -e '.[plot]'); "
-                                    "supports\nup to 600 nodes.",
+                                    "supports\nup to 600 nodes and 3,000 edges.",
                         epilog="examples:\n  certify draw lu:4 -o lu4.png\n"
                                "  certify draw butterfly:16 -o bf16.png\n\n"
                                "exit status: 0 drawn (whatever the verdict), 2 bad input, "

@@ -30,7 +30,7 @@ from .errors import InputError
 from .support import Support
 
 MAX_NODES = 600          # beyond this a picture is unreadable (and slow); refuse
-MAX_EDGES = 6000
+MAX_EDGES = 3000
 LABEL_NODES = 160        # unit numbers inside the nodes up to this many nodes
 
 ARC = "arc3,rad=0.3"
