@@ -108,15 +108,17 @@ def _not_closed(support: Support, proof: dict, pic: Picture) -> None:
     pic.caption += [
         f"Witness ({proof['rule']}): weights W_l(t) on the highlighted edges; red entries carry a negative "
         f"power of t and blow up as t -> 0+, blue ones stay bounded; every other weight is 0.",
-        f"Hidden units of the mechanism (orange): {units}.",
-        f"The products tend to the limit A with {shown} (output, input; green nodes, dashed arcs), "
-        "and A is not a product with these masks: the set of products is not closed.",
+    ] + ([f"Hidden units of the mechanism (orange): {units}."] if units else []) + [
+        f"The products tend to the limit A with {shown} (output, input; green nodes"
+        + (", dashed arcs" if pic.arcs else "") + "), and A is not a product with these masks: the set "
+        "of products is not closed.",
     ]
     pic.legend += [("line", RED, "solid", "curve entry with a negative power of t"),
                    ("line", BLUE, "solid", "curve entry, bounded"),
                    ("node", ORANGE, None, "hidden unit of the witness"),
-                   ("node", GREEN, None, "input / output of a limit entry"),
-                   ("line", GREEN, "dashed", "non-zero entry of the limit A")]
+                   ("node", GREEN, None, "input / output of a limit entry")]
+    if pic.arcs:
+        pic.legend.append(("line", GREEN, "dashed", "non-zero entry of the limit A"))
 
 
 RULE_TEXT = {"C1": "one rank-one term whose observed blocks are complete",
