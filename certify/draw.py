@@ -348,9 +348,8 @@ def graph(support: Support) -> nx.DiGraph:
 
 def render(support: Support, pic: Picture, path: str) -> None:
     require_matplotlib()
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A bare Figure, not pyplot: no global backend or figure state is touched.
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     G = graph(support)
@@ -361,12 +360,14 @@ def render(support: Support, pic: Picture, path: str) -> None:
     width_in = min(18.0, max(8.0, 0.42 * widest + 3))
     caption = [textwrap.fill(c, width=int(width_in * 13)) for c in pic.caption]
     height_in = min(14.0, max(4.0, 1.25 * (L + 1)))
-    fig, ax = plt.subplots(figsize=(width_in, height_in))
+    fig = Figure(figsize=(width_in, height_in))
+    ax = fig.subplots()
     node_size = 300 if labels else max(12, int(9000 / max(widest, 1) ** 1.3))
 
     plain = [e for e in G.edges if e not in pic.edge_colors]
     nx.draw_networkx_edges(G, pos, edgelist=plain, ax=ax, edge_color=LIGHT, width=0.8, arrows=False)
-    marked = sorted(pic.edge_colors, key=lambda e: pic.edge_widths.get(e, 1) if pic.edge_colors[e] != RED else 9)
+    # Red (diverging) entries last, so on top.
+    marked = sorted(pic.edge_colors, key=lambda e: (pic.edge_colors[e] == RED, pic.edge_widths.get(e, 2.0)))
     nx.draw_networkx_edges(G, pos, edgelist=marked, ax=ax, arrows=False,
                            edge_color=[pic.edge_colors[e] for e in marked],
                            width=[pic.edge_widths.get(e, 2.0) for e in marked])
@@ -412,7 +413,6 @@ def render(support: Support, pic: Picture, path: str) -> None:
     # Caption under the graph; bbox_inches="tight" makes room for it and the legend.
     ax.text(0.0, -0.02, "\n".join(caption), transform=ax.transAxes, fontsize=8.5, va="top", ha="left")
     _save(fig, path)
-    plt.close(fig)
 
 
 def _save(fig, path: str) -> None:
