@@ -31,7 +31,8 @@ MAX_COLS = 14           # free coordinates
 MAX_VARS = 16           # direction coordinates
 MAX_CHARTS = 64
 MAX_ORIENTATIONS = 16
-MAX_CANDIDATE_MINORS = 8
+MAX_CANDIDATE_MINORS = 4
+MAX_EXPANSION = 20_000  # terms in one determinant expansion (the checker allows 200,000)
 
 
 class Setup:
@@ -98,6 +99,8 @@ def determinant(rows: list[dict], I: list[int], J: list[int], ctx):
         dp = {k: v for k, v in new.items() if not v.is_zero()}
         if not dp:
             return ctx.from_dict({})
+        if sum(len(v) for v in dp.values()) > MAX_EXPANSION:
+            raise OverflowError       # beyond the work budget: C4 is not tried further
     return dp.get((1 << len(I)) - 1, ctx.from_dict({}))
 
 
@@ -206,18 +209,28 @@ def _constant_minor(rows: list[dict], r: int):
     return sorted(I), sorted(J)
 
 
-def _chart_minors(s: Setup, rows: list[dict], r: int):
+def _chart_minors(s: Setup, rows: list[dict], r: int, ones: tuple):
     """Candidate r x r minors for the Nullstellensatz search: pivots of M at
-    a few points with different column orders."""
+    points of the chart, some with coordinates set to 0 (rank drops tend to
+    sit on coordinate subspaces), with rotated row and column orders."""
     found = {}
-    for n, pt in enumerate(_points(len(s.dirs), MAX_CANDIDATE_MINORS)):
+    free = [k for k in range(len(s.dirs)) if k not in ones]
+    # Zero patterns on the free coordinates, most zeros first (the chart's origin first).
+    masks = sorted(range(1 << min(len(free), 6)), key=lambda z: (-bin(z).count("1"), z))
+    for n, (z, pt) in enumerate(zip(masks[:4 * MAX_CANDIDATE_MINORS], _points(len(s.dirs), 4 * MAX_CANDIDATE_MINORS))):
+        if len(found) >= MAX_CANDIDATE_MINORS:
+            break
+        zero = {k for b, k in enumerate(free[:6]) if z >> b & 1}
+        pt = [fmpq(1) if k in ones else (fmpq(0) if k in zero else x) for k, x in enumerate(pt)]
         m = s.at(pt)
-        order = list(range(len(s.cols)))
-        order = order[n % len(order):] + order[:n % len(order)]
-        I, J = _pivots(m, order)
+        nr, nc = m.nrows(), m.ncols()
+        rperm = [(i + n) % nr for i in range(nr)]
+        order = [(j + n) % nc for j in range(nc)]
+        sub = fmpq_mat([[m[i, j] for j in range(nc)] for i in rperm])
+        I, J = _pivots(sub, order)
         if len(I) < r:
             continue
-        key = (tuple(sorted(I)), tuple(sorted(J)))
+        key = (tuple(sorted(rperm[i] for i in I)), tuple(sorted(J)))
         if key not in found:
             d = determinant(rows, list(key[0]), list(key[1]), s.ctx)
             if not d.is_zero():
@@ -234,11 +247,11 @@ def _chart(s: Setup, r: int, ones: tuple):
         det = determinant(rows, I, J, s.ctx)
         if det.is_constant() and not det.is_zero():
             return [(I, J, {(0,) * len(s.dirs): 1 / det.coeffs()[0]})]
-    minors = _chart_minors(s, rows, r)
+    minors = _chart_minors(s, rows, r, ones)
     keys = sorted(minors)
     free = [k for k in range(len(s.dirs)) if k not in ones]     # chart coordinates never appear
     polys = [{tuple(int(e[k]) for k in free): fmpq(c) for e, c in minors[key].to_dict().items()} for key in keys]
-    found = nullstellensatz_polys(polys, len(free), max_degree=3, max_unknowns=3000)
+    found = nullstellensatz_polys(polys, len(free), max_degree=2, max_unknowns=1000)
     if found is None:
         return None
     out = []
@@ -280,25 +293,34 @@ def prove_c4(state, comp) -> dict | None:
         if (len(s.rows) > MAX_ROWS or len(s.cols) > MAX_COLS or len(s.dirs) > MAX_VARS
                 or charts > MAX_CHARTS):
             continue
-        kern = _kernel(s)
-        if kern is None:
+        try:
+            found = _orientation(s, hidden)
+        except OverflowError:
             continue
-        r, vectors, pt = kern
-        dindex = {d: k for k, d in enumerate(s.dirs)}
-        proofs = []
-        for choice in product(*[[dindex[(h, v)] for v in
-                                 (s.outs[h] if s.sides[h] == "out" else s.ins[h])] for h in hidden]):
-            got = _chart(s, r, choice)
-            if got is None:
-                break
-            proofs.append({"ones": [s.dirs[k][1] for k in choice],
-                           "minors": [{"rows": I, "cols": J, "cofactor": _terms(gc)} for I, J, gc in got]})
-        else:
-            return {"rule": "C4",
-                    "orientation": [[h, s.sides[h]] for h in hidden],
-                    "rank": r,
-                    "kernel": [[_terms({e: fmpq(c) for e, c in v[k].to_dict().items()}) if k in v else []
-                                for k in range(len(s.cols))] for v in vectors],
-                    "point": [pt[k] for k in range(len(s.dirs))],
-                    "charts": proofs}
+        if found is not None:
+            return found
     return None
+
+
+def _orientation(s: Setup, hidden: list):
+    """The C4 proof for one orientation, or None."""
+    kern = _kernel(s)
+    if kern is None:
+        return None
+    r, vectors, pt = kern
+    dindex = {d: k for k, d in enumerate(s.dirs)}
+    proofs = []
+    for choice in product(*[[dindex[(h, v)] for v in
+                             (s.outs[h] if s.sides[h] == "out" else s.ins[h])] for h in hidden]):
+        got = _chart(s, r, choice)
+        if got is None:
+            return None
+        proofs.append({"ones": [s.dirs[k][1] for k in choice],
+                       "minors": [{"rows": I, "cols": J, "cofactor": _terms(gc)} for I, J, gc in got]})
+    return {"rule": "C4",
+            "orientation": [[h, s.sides[h]] for h in hidden],
+            "rank": r,
+            "kernel": [[_terms({e: fmpq(c) for e, c in v[k].to_dict().items()}) if k in v else []
+                        for k in range(len(s.cols))] for v in vectors],
+            "point": [pt[k] for k in range(len(s.dirs))],
+            "charts": proofs}

@@ -26,8 +26,8 @@ from .numbers import Reject, integer, rational
 MAX_VARS = 24
 MAX_COLS = 24
 MAX_MINOR = 16
+MAX_TERMS = 200_000      # terms of one polynomial, and of a determinant's expansion
 MAX_CHARTS = 4096
-MAX_TERMS = 200_000
 MAX_DEGREE = 24
 
 
@@ -70,6 +70,7 @@ def _det(rows: list[dict], I: list[int], J: list[int], ctx):
                     key = mask | 1 << pos
                     new[key] = new.get(key, 0) + val * rows[i][c] * sign
         dp = {k: v for k, v in new.items() if v != 0}
+        _need(sum(len(v) for v in dp.values()) <= MAX_TERMS, "C4: a minor is beyond this checker's bound")
     return dp.get((1 << len(I)) - 1, ctx.from_dict({}))
 
 
