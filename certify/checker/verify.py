@@ -82,7 +82,7 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         check_core(state, proof["core"])
         rules = proof["components"]
         _need(isinstance(rules, list) and len(rules) == len(comps),
-              "reduce: one C1/C2/C5/C4 rule is needed per component with a hidden node")
+              "reduce: one C1/C2 rule is needed per component with a hidden node")
         for comp, r in zip(comps, rules):
             if r.get("rule") == "C4":
                 check_c4(state, comp, r)
