@@ -134,3 +134,33 @@ def test_the_nullstellensatz_path_gives_accepted_charts(monkeypatch):
     part = c4_part(d.certificate)
     assert part["rank"] == 5
     assert sum(len(c["minors"]) for c in part["charts"]) >= 4
+
+
+def test_c4_with_three_nodes():
+    # The C4 example plus a third node on rows {3,4} x columns {2,3} that meets
+    # the first node's column 2 only on distinct entries: the kernel stays
+    # one-dimensional (rank 3 + 3 + 2 - 1 = 7 of 8 free coordinates), so C2 and
+    # C5 fail and C4 proves it, with 2 x 2 x 2 charts.
+    s = from_masks([[[1, 1, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1]],
+                    [[1, 1, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]]])
+    assert decide(s, rules="core").verdict == "unknown"
+    part = c4_part(decided(s, "closed").certificate)
+    assert len(part["orientation"]) == 3 and part["rank"] == 7 and len(part["charts"]) == 8
+
+
+def test_mangled_c4_certificates_never_crash_the_checker():
+    # Every field replaced by values of the wrong type or size: a rejection
+    # with a message, never an exception, never an acceptance.
+    cert = decided(EXAMPLE, "closed").certificate
+    junk = [None, 7, -1, "x", [], {}, [[]], [["1:0", "up"]], ["1"] * 40, 10 ** 6]
+    for field in ("orientation", "rank", "kernel", "point", "charts"):
+        for value in junk:
+            bad = copy.deepcopy(cert)
+            c4_part(bad)[field] = value
+            v = check_certificate(json.loads(certificate.dumps(bad)))
+            assert not v.accepted and v.message, (field, value)
+    for key in ("ones", "minors"):
+        for value in junk:
+            bad = copy.deepcopy(cert)
+            c4_part(bad)["charts"][0][key] = value
+            assert not check_certificate(json.loads(certificate.dumps(bad))).accepted
