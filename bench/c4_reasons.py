@@ -58,7 +58,8 @@ def reason(text: str) -> str:
                 none += 1
             else:
                 drops += 1
-        tail = (f"C4: the fibre rank drops at a 0/1 direction in all {drops} orientations" if not none else
+        tail = (f"C4: the fibre rank drops at a 0/1 direction in all {drops} orientations, and no fibre "
+                "is onto (C6)" if not none else
                 f"C4: rank drops in {drops} orientations, no certificate within budget in {none}")
         out.append(f"{what}; no witness rule matches; {tail}")
     return "; ".join(out)

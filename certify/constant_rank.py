@@ -1,4 +1,5 @@
-"""C4, the constant-rank rule for two-factor components (docs/theory.md §3).
+"""C4, the constant-rank rule for two-factor components, and its degenerate
+case C6, a fibre that fills every observed entry (docs/theory.md §3).
 
 Each hidden node ``h`` contributes ``x_h y_hᵀ`` on its rectangle.  An
 *orientation* replaces one factor of every node by a direction ``κ_h``
@@ -281,7 +282,7 @@ _CACHE: dict = {}      # component (edges, free entries) -> proof or None; a pur
 
 
 def prove_c4(state, comp) -> dict | None:
-    """A C4 proof object for a two-factor component, or None (memoised: the
+    """A C6 or C4 proof object for a two-factor component, or None (memoised: the
     engine asks again when it describes an unknown verdict)."""
     inside = set(comp)
     key = (tuple(sorted(e for e in state.graph.edges if e[0] in inside)),
@@ -301,8 +302,14 @@ def _prove_c4(state, comp) -> dict | None:
     size = {h: (g.out_degree(h), g.in_degree(h)) for h in hidden}
     options = sorted(product(("out", "in"), repeat=len(hidden)),
                      key=lambda o: (sum(size[h][0] if s == "out" else size[h][1] for h, s in zip(hidden, o)), o))
-    for sides in options[:MAX_ORIENTATIONS]:
-        s = Setup(state, comp, dict(zip(hidden, sides)))
+    setups = [Setup(state, comp, dict(zip(hidden, sides))) for sides in options[:MAX_ORIENTATIONS]]
+    for s in setups:
+        # C6: one fibre already fills every observed entry.
+        if len(s.cols) >= len(s.rows) and len(s.cols) <= MAX_COLS:
+            for pt in _points(len(s.dirs), 3):
+                if s.at(pt).rank() == len(s.rows):
+                    return {"rule": "C6", "orientation": [[h, s.sides[h]] for h in hidden], "point": pt}
+    for s in setups:
         charts = 1
         for h in hidden:
             charts *= size[h][0] if s.sides[h] == "out" else size[h][1]

@@ -94,7 +94,8 @@ def _explain_closed(proof: dict) -> str:
         what = {"C1": "one rank-one term whose observed blocks are complete (C1)",
                 "C2": "rank-one terms on disjoint observed patterns with complete blocks (C2)",
                 "C5": "two rank-one terms on the same rows with nested columns, or the converse (C5)",
-                "C4": "rank-one terms whose linear fibres have constant rank (C4)"}
+                "C4": "rank-one terms whose linear fibres have constant rank (C4)",
+                "C6": "rank-one terms one of whose linear fibres already fills every entry (C6)"}
         kinds = "; ".join(sorted({what[c["rule"]] for c in proof["components"]}))
         head = (f"exact reductions ({_step_counts(proof['steps'])}) leave {n} component(s) with hidden "
                 f"nodes, each closed: {kinds}" if n else

@@ -164,3 +164,21 @@ def test_mangled_c4_certificates_never_crash_the_checker():
             bad = copy.deepcopy(cert)
             c4_part(bad)["charts"][0][key] = value
             assert not check_certificate(json.loads(certificate.dumps(bad))).accepted
+
+
+def test_a_full_fibre_is_closed_by_c6():
+    # Reduced core (exhaustive study, 011,011,111/011,111): A on rows {0,1} x
+    # columns {0,1,2}, B on rows {0,1} x columns {1,2}, entries (1,1), (1,2)
+    # free.  Four observed entries; with A oriented by its column direction
+    # and B by its row direction, 2 + 2 free coordinates and M is onto R^4.
+    s = from_masks([[[0, 1, 1], [0, 1, 1], [1, 1, 1]], [[0, 1, 1], [1, 1, 1]]])
+    assert decide(s, rules="core").verdict == "unknown"
+    d = decided(s, "closed")
+    assert d.rules[-1] == "C6"
+    (part,) = d.certificate["proof"]["components"]
+    bad = copy.deepcopy(d.certificate)
+    bad["proof"]["components"][0]["point"] = ["0"] * len(part["point"])
+    v = check_certificate(json.loads(certificate.dumps(bad)))
+    assert not v.accepted and "not onto" in v.message
+    bad["proof"]["components"][0] = dict(part, rule="C4")
+    assert not check_certificate(json.loads(certificate.dumps(bad))).accepted

@@ -1,4 +1,4 @@
-"""Replay of C4, the constant-rank rule (docs/theory.md §3, C4).
+"""Replay of C4, the constant-rank rule, and C6, the full fibre (docs/theory.md §3).
 
 The checker rebuilds ``M(κ)`` from the replayed state and the stated
 orientation (rows: observed entries covered by a hidden node, sorted;
@@ -74,20 +74,35 @@ def _det(rows: list[dict], I: list[int], J: list[int], ctx):
     return dp.get((1 << len(I)) - 1, ctx.from_dict({}))
 
 
-def check_c4(state, comp: list, proof: dict) -> None:
+def check_c6(state, comp: list, proof: dict) -> None:
+    """C6: M(κ₀) is onto the observed entries at the stated point, so the
+    component's set is all of them (docs/theory.md §3, C6)."""
+    rows, entries, dirs, cols, _ = _fibre(state, comp, proof)
+    point = proof["point"]
+    _need(isinstance(point, list) and len(point) == len(dirs), f"C6: the point needs {len(dirs)} coordinates")
+    point = [rational(x) for x in point]
+    m = fmpq_mat(len(rows), len(cols))
+    for i, e in enumerate(entries):
+        for c, k in e.items():
+            m[i, c] = point[k]
+    _need(m.rank() == len(rows), "C6: M is not onto the observed entries at the point")
+
+
+def _fibre(state, comp: list, proof: dict):
+    """Rows, entries {column: variable}, variables, columns and sides of M(κ)."""
     inside = set(comp)
     hidden = [v for v in comp if state.hidden(v)]
     for h in hidden:
-        _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks, f"C4: {h} is not a two-factor node")
+        _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks, f"C4/C6: {h} is not a two-factor node")
     for u in comp:
         if u in state.sources:
-            _need(not (state.succ[u] & state.sinks), f"C4: direct edge out of {u}")
+            _need(not (state.succ[u] & state.sinks), f"C4/C6: direct edge out of {u}")
     orient = proof["orientation"]
-    _need(isinstance(orient, list) and len(orient) == len(hidden), "C4: one orientation per hidden node")
+    _need(isinstance(orient, list) and len(orient) == len(hidden), "C4/C6: one orientation per hidden node")
     sides = {}
     for item, h in zip(orient, hidden):
         _need(isinstance(item, list) and len(item) == 2 and label(item[0]) == h and item[1] in ("out", "in"),
-              "C4: orientation must list [node, \"out\"|\"in\"] for the hidden nodes in order")
+              "orientation must list [node, \"out\"|\"in\"] for the hidden nodes in order")
         sides[h] = item[1]
     # Direction coordinates and free coordinates, node by node, sorted.
     dset = {h: sorted(state.succ[h] if sides[h] == "out" else state.pred[h]) for h in hidden}
@@ -95,7 +110,7 @@ def check_c4(state, comp: list, proof: dict) -> None:
     dirs = [(h, v) for h in hidden for v in dset[h]]
     cols = [(h, v) for h in hidden for v in fset[h]]
     n, N = len(cols), len(dirs)
-    _need(0 < N <= MAX_VARS and n <= MAX_COLS, "C4: the component is beyond this checker's bound")
+    _need(0 < N <= MAX_VARS and n <= MAX_COLS, "C4/C6: the component is beyond this checker's bound")
     dindex = {d: k for k, d in enumerate(dirs)}
     cindex = {c: k for k, c in enumerate(cols)}
     covered = {(q, p) for h in hidden for q in state.succ[h] for p in state.pred[h]}
@@ -107,6 +122,13 @@ def check_c4(state, comp: list, proof: dict) -> None:
             if q in state.succ[h] and p in state.pred[h]:
                 e[cindex[(h, p if sides[h] == "out" else q)]] = dindex[(h, q if sides[h] == "out" else p)]
         entries.append(e)
+    return rows, entries, dirs, cols, (hidden, dset)
+
+
+def check_c4(state, comp: list, proof: dict) -> None:
+    rows, entries, dirs, cols, (hidden, dset) = _fibre(state, comp, proof)
+    n, N = len(cols), len(dirs)
+    dindex = {d: k for k, d in enumerate(dirs)}
     ctx = fmpq_mpoly_ctx.get(tuple(f"k{i}" for i in range(N)), "lex")
     gens = ctx.gens()
 
