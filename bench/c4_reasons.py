@@ -52,14 +52,19 @@ def reason(text: str) -> str:
             continue
         what = f"{len(hidden)} overlapping rank-one nodes" + (
             f", {free} free entr{'y' if free == 1 else 'ies'}" if free else "")
-        drops, none = 0, 0
+        drops, none, short = 0, 0, 0
         for sides in itertools.product(("out", "in"), repeat=len(hidden)):
-            if _drop(Setup(st, comp, dict(zip(hidden, sides)))) is None:
+            s = Setup(st, comp, dict(zip(hidden, sides)))
+            short += len(s.cols) < len(s.rows)
+            if _drop(s) is None:
                 none += 1
             else:
                 drops += 1
-        tail = (f"C4: the fibre rank drops at a 0/1 direction in all {drops} orientations, and no fibre "
-                "is onto (C6)" if not none else
-                f"C4: rank drops in {drops} orientations, no certificate within budget in {none}")
+        n = drops + none
+        tail = (f"C4: the fibre rank drops at a 0/1 direction in all {n} orientations" if not none else
+                f"C4: rank drops in {drops} of {n} orientations, no certificate within budget in {none}")
+        tail += ("; C6: every fibre has fewer free coordinates than entries" if short == n else
+                 f"; C6: {short} of {n} fibres have fewer free coordinates than entries, the others "
+                 "have rank below the entry count at three sample points")
         out.append(f"{what}; no witness rule matches; {tail}")
     return "; ".join(out)

@@ -136,14 +136,17 @@ def main() -> None:
                "width-two classification."),
               "With two hidden units no free entry can arise (R5 needs a collapsed unit); cores with two "
               "rank-one nodes and free entries come from three or more units: see the exhaustive section.", ""]
-    lines += ["Effect of C4 on the exhaustive study (`bench/exhaustive.py`, `N0, N1, N2 <= 3`), measured "
-              "when C4 was added: unknown two-factor supports **135 before, 118 after** (all supports: "
-              "140 and 123); the 17 newly closed ones are the 12 nested-across cores without free entries "
-              "(THEORY's width two, case (b)) and 5 cores with free entries. No verdict changed between "
-              "closed and not closed. The remaining unknowns are listed with their reasons in the "
-              "exhaustive section: two rank-one nodes with free entries (R5 after a third unit "
-              "collapsed) or three overlapping rank-one nodes, where the fibre rank drops in every "
-              "orientation, and 5 deep three-factor cores.", ""]
+    lines += ["Effect of C4 and C6 on the exhaustive study (`bench/exhaustive.py`, `N0, N1, N2 <= 3`), "
+              "measured when they were added: unknown two-factor supports **135 before, 118 with C4, 78 "
+              "with C4 and C6** (all supports: 140, 123, 83). The 57 newly closed supports: C4 closes 15 "
+              "(the 12 nested-across cores without free entries, THEORY's width two case (b), and 3 "
+              "two-node cores with free entries), C6 closes 42 (28 two-node cores with free entries, 14 "
+              "three-node cores). No verdict changed between closed and not closed, and on the 651 "
+              "non-closed two-factor supports C4/C6 never proves the component that carries the witness "
+              "(`tests/test_constant_rank.py` checks a sample). The remaining unknowns are listed with their "
+              "reasons in the exhaustive section: two rank-one nodes with free entries (R5 after a third "
+              "unit collapsed) or three overlapping rank-one nodes, where the fibre rank drops in every "
+              "orientation and no fibre is onto, and 5 deep three-factor cores.", ""]
     if open_:
         lines += [f"Undecided cores ({len(open_)}; rectangles of the reduced core as rows x columns, "
                   "with free entries where marked). C4 does not apply to them: in every orientation "
