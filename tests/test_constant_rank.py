@@ -182,3 +182,18 @@ def test_a_full_fibre_is_closed_by_c6():
     assert not v.accepted and "not onto" in v.message
     bad["proof"]["components"][0] = dict(part, rule="C4")
     assert not check_certificate(json.loads(certificate.dumps(bad))).accepted
+
+
+def test_c4_certificates_are_byte_identical_across_hash_seeds(tmp_path):
+    import os
+    import subprocess
+    support = tmp_path / "c4.json"
+    support.write_text(json.dumps({"layers": [[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]]}))
+    texts = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"c{seed}.json"
+        r = subprocess.run([sys.executable, "-m", "certify", "decide", str(support), "-o", str(out)],
+                           env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        texts.append(out.read_bytes())
+    assert texts[0] == texts[1] and b'"C4"' in texts[0]
