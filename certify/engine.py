@@ -4,7 +4,7 @@
 Order of work: a C3 proof alone (cheap on large structured supports); then
 reduce the whole chain (R1-R6), and a witness in a reduced component (W1, W2,
 W3, or routing for deep ones) settles "not closed"; otherwise look for a
-closedness proof (C3 splits, components, C1/C2/C5 after reductions);
+closedness proof (C3 splits, components, C1/C2/C5/C6/C4 after reductions);
 otherwise "unknown" with the reduced core.  Every certificate is replayed by ``certify.checker`` before
 a verdict is reported.
 """
@@ -138,7 +138,7 @@ def _quiet(stage: str) -> None:
 
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
     """``rules="core"`` keeps to the first rule set (W1; C0-C3), the baseline
-    the exhaustive study compares against; ``"all"`` adds W2, W3, routing, C5 and C4."""
+    the exhaustive study compares against; ``"all"`` adds W2, W3, routing, C5, C4 and C6."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
     # usually fall to C3 alone, which is cheap even on large supports; try
@@ -174,7 +174,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
             return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,
                                     limit=proof["limit"], witness=witness), self_check, progress)
 
-    progress("looking for a closedness proof (C3, components, reductions + C1/C2/C5/C4)")
+    progress("looking for a closedness proof (C3, components, reductions + C1/C2/C5/C6/C4)")
     proof = ClosedProver(reduction, chain, rules=rules).prove(chain)
     if proof is not None:
         c = cert.build(support, "closed", proof)

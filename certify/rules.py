@@ -1,5 +1,5 @@
-"""Closedness rules C0-C3, C5 and (via constant_rank.py) C4 (docs/theory.md §3) and the search for a closedness
-proof of a layered chain.
+"""Closedness rules C0-C3, C5 and (via constant_rank.py) C4, C6 (docs/theory.md
+§3) and the search for a closedness proof of a layered chain.
 
 Proof trees are dicts mirroring the certificate format (docs/certificates.md):
 ``layer`` (one mask: a coordinate subspace), ``C3`` (split with twin
@@ -95,7 +95,7 @@ def nested_pair(tf: TwoFactor) -> bool:
 
 def component_proof(state: State, comp: list[Node], rules: str = "all") -> dict | None:
     """The proof object of a closed component: C1/C2/C5, else (rules "all")
-    the constant-rank rule C4 with its certificate data; None if no rule applies."""
+    C6 (a full fibre) or C4 (constant rank) with their certificate data; None if no rule applies."""
     rule = closed_component_rule(state, comp, rules)
     if rule is not None:
         return {"rule": rule}
