@@ -123,7 +123,9 @@ def _not_closed(support: Support, proof: dict, pic: Picture) -> None:
 
 RULE_TEXT = {"C1": "one rank-one term whose observed blocks are complete",
              "C2": "rank-one terms on disjoint observed patterns with complete blocks",
-             "C5": "two rank-one terms on the same rows with nested columns, or the converse"}
+             "C5": "two rank-one terms on the same rows with nested columns, or the converse",
+             "C4": "rank-one terms whose linear fibres have constant rank",
+             "C6": "rank-one terms with a fibre onto every observed entry"}
 COLOUR_NAMES = ["blue", "orange", "green", "red", "purple", "brown", "pink", "olive", "cyan", "grey"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#bcbd22", "#17becf", "#7f7f7f"]

@@ -4,7 +4,7 @@
 Order of work: a C3 proof alone (cheap on large structured supports); then
 reduce the whole chain (R1-R6), and a witness in a reduced component (W1, W2,
 W3, or routing for deep ones) settles "not closed"; otherwise look for a
-closedness proof (C3 splits, components, C1/C2/C5 after reductions);
+closedness proof (C3 splits, components, C1/C2/C5/C6/C4 after reductions);
 otherwise "unknown" with the reduced core.  Every certificate is replayed by ``certify.checker`` before
 a verdict is reported.
 """
@@ -18,7 +18,7 @@ from . import certificate as cert
 from .chains import Chain
 from .reductions import Reduction, State, reduce
 from .routing import find_routed
-from .rules import ClosedProver, closed_component_rule
+from .rules import ClosedProver, component_proof
 from .support import Support
 from .witnesses import Witness, find_witness
 
@@ -93,7 +93,9 @@ def _explain_closed(proof: dict) -> str:
         n = len(proof["components"])
         what = {"C1": "one rank-one term whose observed blocks are complete (C1)",
                 "C2": "rank-one terms on disjoint observed patterns with complete blocks (C2)",
-                "C5": "two rank-one terms on the same rows with nested columns, or the converse (C5)"}
+                "C5": "two rank-one terms on the same rows with nested columns, or the converse (C5)",
+                "C4": "rank-one terms whose linear fibres have constant rank (C4)",
+                "C6": "rank-one terms one of whose linear fibres already fills every entry (C6)"}
         kinds = "; ".join(sorted({what[c["rule"]] for c in proof["components"]}))
         head = (f"exact reductions ({_step_counts(proof['steps'])}) leave {n} component(s) with hidden "
                 f"nodes, each closed: {kinds}" if n else
@@ -136,7 +138,7 @@ def _quiet(stage: str) -> None:
 
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
     """``rules="core"`` keeps to the first rule set (W1; C0-C3), the baseline
-    the exhaustive study compares against; ``"all"`` adds W2, W3, routing and C5."""
+    the exhaustive study compares against; ``"all"`` adds W2, W3, routing, C5, C4 and C6."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
     # usually fall to C3 alone, which is cheap even on large supports; try
@@ -172,7 +174,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
             return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,
                                     limit=proof["limit"], witness=witness), self_check, progress)
 
-    progress("looking for a closedness proof (C3, components, reductions + C1/C2/C5)")
+    progress("looking for a closedness proof (C3, components, reductions + C1/C2/C5/C6/C4)")
     proof = ClosedProver(reduction, chain, rules=rules).prove(chain)
     if proof is not None:
         c = cert.build(support, "closed", proof)
@@ -182,7 +184,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
     state = reduction.final
     open_parts = [f"component {k}: {_describe_component(state, comp)}"
                   for k, comp in enumerate(reduction.components)
-                  if closed_component_rule(state, comp) is None]
+                  if component_proof(state, comp, rules) is None]
     text = (f"unknown: no rule of this version decides it (rules: docs/theory.md). Exact reductions "
             f"({_step_counts(reduction.steps)}) leave {len(reduction.components)} component(s); "
             f"undecided: " + "; ".join(open_parts) + ".")

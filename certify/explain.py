@@ -39,6 +39,11 @@ COMPONENT_TEXT = {
     "C2": "C2: rank-one nodes with pairwise disjoint observed patterns, each made of complete blocks "
           "(theory.md §3 C2)",
     "C5": "C5: two rank-one nodes on the same rows with nested columns, or the converse (theory.md §3 C5)",
+    "C4": "C4: rank-one nodes whose linear fibres M(κ) have the same rank for every direction κ; "
+          "the kernel bounds the rank above, one Nullstellensatz identity per chart bounds it below "
+          "(theory.md §3 C4)",
+    "C6": "C6: for one direction the fibre M(κ) is onto the observed entries, so the set is everything "
+          "(theory.md §3 C6)",
 }
 
 

@@ -208,9 +208,6 @@ def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns
     """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
     elimination over Q; None when none exists within the bounds (the system
     may still have no solution)."""
-    import math
-    import time
-
     from flint import fmpq
     variables = sorted({x for eq in equations for m in eq.monomials for x in m})
     index = {v: i for i, v in enumerate(variables)}
@@ -224,6 +221,45 @@ def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns
             f[key] = f.get(key, fmpq(0)) + 1
         f[zero] = f.get(zero, fmpq(0)) - eq.target
         polys.append({k: v for k, v in f.items() if v != 0})
+    found = _search(polys, n, max_degree, max_unknowns, deadline)
+    if found is None:
+        return None
+    degree, cof = found
+    cofactors = [(equations[e].entry, g) for e, g in sorted(cof.items()) if g]
+    return Nullstellensatz(variables, cofactors, degree)
+
+
+def nullstellensatz_polys(polys: list[dict], n: int, max_degree: int = 2,
+                          max_unknowns: int = 4000) -> list | None:
+    """The same search for arbitrary polynomials given as {exponent tuple
+    (length n): coefficient}; returns [(index, {exponent tuple: cofactor
+    coefficient}), ...] with sum_i g_i f_i = 1, or None."""
+    from flint import fmpq
+    sparse = [{tuple((k, p) for k, p in enumerate(e) if p): fmpq(c) for e, c in f.items() if c != 0}
+              for f in polys]
+    found = _search(sparse, n, max_degree, max_unknowns, None)
+    if found is None:
+        return None
+    out = []
+    for i, g in sorted(found[1].items()):
+        dense = {}
+        for m, c in g.items():
+            e = [0] * n
+            for k, p in m:
+                e[k] = p
+            dense[tuple(e)] = c
+        out.append((i, dense))
+    return out
+
+
+def _search(polys: list[dict], n: int, max_degree: int, max_unknowns: int, deadline):
+    """Cofactors of degree 0..max_degree for sparse polynomials (monomials
+    ((variable, power), ...)): (degree, {poly index: {monomial: coef}}) or None."""
+    import math
+    import time
+
+    from flint import fmpq
+    zero = ()
     for degree in range(max_degree + 1):
         # Count the unknowns before building anything.
         if math.comb(n + degree, degree) * len(polys) > max_unknowns:
@@ -263,6 +299,6 @@ def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns
             cof: dict = {}
             for (e, m), v in comb.items():
                 cof.setdefault(e, {})[m] = -v
-            cofactors = [(equations[e].entry, g) for e, g in sorted(cof.items()) if g]
-            return Nullstellensatz(variables, cofactors, degree)
+            return degree, cof
     return None
+

@@ -1,9 +1,9 @@
-"""Closedness rules C0-C3 and C5 (docs/theory.md §3) and the search for a closedness
-proof of a layered chain.
+"""Closedness rules C0-C3, C5 and (via constant_rank.py) C4, C6 (docs/theory.md
+§3) and the search for a closedness proof of a layered chain.
 
 Proof trees are dicts mirroring the certificate format (docs/certificate-format.md):
 ``layer`` (one mask: a coordinate subspace), ``C3`` (split with twin
-classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2/C5
+classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2/C5/C4
 on every component with a hidden node; C0 for the rest).
 """
 
@@ -93,16 +93,31 @@ def nested_pair(tf: TwoFactor) -> bool:
     return bool(((ra == rb).all() and nested(ca, cb)) or ((ca == cb).all() and nested(ra, rb)))
 
 
+def component_proof(state: State, comp: list[Node], rules: str = "all") -> dict | None:
+    """The proof object of a closed component: C1/C2/C5, else (rules "all")
+    C6 (a full fibre) or C4 (constant rank) with their certificate data; None if no rule applies."""
+    rule = closed_component_rule(state, comp, rules)
+    if rule is not None:
+        return {"rule": rule}
+    if rules != "all" or not state.two_factor(comp):
+        return None
+    g = state.graph
+    if any(v in state.sinks for u in comp if u in state.sources for v in g.successors(u)):
+        return None
+    from .constant_rank import prove_c4
+    return prove_c4(state, comp)
+
+
 def reduce_route(chain: Chain, reduction: Reduction | None = None, rules: str = "all") -> dict | None:
-    """A ``reduce`` proof when every reduced component is closed by C1/C2/C5."""
+    """A ``reduce`` proof when every reduced component is closed by C1/C2/C5/C4."""
     if reduction is None:
         reduction = reduce(State.from_chain(chain))
     parts = []
     for comp in reduction.components:
-        rule = closed_component_rule(reduction.final, comp, rules)
-        if rule is None:
+        part = component_proof(reduction.final, comp, rules)
+        if part is None:
             return None
-        parts.append({"rule": rule})
+        parts.append(part)
     return {"rule": "reduce", "steps": reduction.steps, "core": reduction.final.core(),
             "components": parts}
 

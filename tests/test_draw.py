@@ -15,15 +15,16 @@ from certify.support import from_masks
 pytest.importorskip("matplotlib")
 
 PNG = b"\x89PNG\r\n\x1a\n"
-C4 = {"layers": [[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]]}     # unknown in this version
+# Two rank-one nodes and a free entry after R2/R5: unknown in this version.
+OPEN = {"layers": [[[0, 0, 1], [0, 1, 1], [0, 1, 1]], [[0, 0, 1], [0, 1, 1], [1, 1, 0]]]}
 
 
 @pytest.mark.parametrize("support, verdict", [("lu:4", "not closed"), ("butterfly:16", "closed"),
-                                              ("C4", "unknown")])
+                                              ("OPEN", "unknown")])
 def test_drawing_renders(tmp_path, capsys, support, verdict):
-    if support == "C4":
-        (tmp_path / "c4.json").write_text(json.dumps(C4))
-        support = str(tmp_path / "c4.json")
+    if support == "OPEN":
+        (tmp_path / "open.json").write_text(json.dumps(OPEN))
+        support = str(tmp_path / "open.json")
     out = tmp_path / "picture.png"
     assert main(["draw", support, "-o", str(out)]) == 0
     data = out.read_bytes()
@@ -37,7 +38,7 @@ def test_not_closed_highlights_the_certificate_curve_and_limit():
     s = build_pattern("lu:4")
     d = decide(s)
     pic = plan(s, d, "lu:4")
-    # The lu:4 W1 curve (see docs/certificates.md): W_1[0,1] = 1/t and W_1[1,1] = -1/t blow up.
+    # The lu:4 W1 curve (see docs/certificate-format.md): W_1[0,1] = 1/t and W_1[1,1] = -1/t blow up.
     red = {e for e, c in pic.edge_colors.items() if c == "#d62728"}
     assert red == {((0, 1), (1, 0)), ((0, 1), (1, 1))}
     assert len(pic.edge_colors) == 6          # every non-zero curve entry, nothing else
@@ -54,12 +55,12 @@ def test_closed_shows_the_c3_split_and_its_twin_classes():
 
 
 def test_unknown_shows_the_reduced_core():
-    s = from_masks(C4["layers"])
+    s = from_masks(OPEN["layers"])
     d = decide(s)
-    pic = plan(s, d, "c4")
+    pic = plan(s, d, "open")
     assert d.verdict == "unknown"
-    assert {v for v in pic.node_colors} == {(1, 0), (1, 1)}
-    assert len(pic.edge_colors) == 10 and not pic.arcs
+    assert {v for v in pic.node_colors} == {(1, 1), (1, 2)}
+    assert len(pic.edge_colors) == 8 and not pic.arcs    # 1:1 and 1:2 each read {1, 2}, feed two outputs
 
 
 @pytest.mark.parametrize("args, message", [

@@ -126,12 +126,12 @@ def test_lu_core_with_extra_free_entries_stays_not_closed():
     decided(from_masks([w1, w2]), "not_closed")
 
 
-def test_theory_c4_example_is_unknown_not_guessed():
+def test_theory_c4_example_is_closed_by_c4():
     # Rows {0,1} x columns {0,1,2} plus rows {0,1,2} x columns {0,1}: closed by
-    # C4, which this version does not have, so the honest answer is unknown.
+    # C4 (tests/test_constant_rank.py has the certificate's details).
     s = from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])
-    d = decided(s, "unknown")
-    assert d.core is not None and d.core["hidden"] == ["1:0", "1:1"]
+    d = decided(s, "closed")
+    assert d.rules[-1] == "C4"
 
 
 W2_EXAMPLE = [[[1, 1, 0], [0, 1, 1]], [[1, 1], [1, 1]]]

@@ -1,7 +1,7 @@
 """Top level of the independent checker: what each claim needs.
 
 * ``closed``: the proof tree (``layer`` / ``C3`` / ``components`` /
-  ``reduce`` + C1/C2/C5) is re-derived from the support, every hypothesis
+  ``reduce`` + C1/C2/C5/C4/C6) is re-derived from the support, every hypothesis
   recomputed.
 * ``not_closed``: the curve respects the support; its product, multiplied out
   exactly, has no negative powers and tends to the stated limit; the reduction
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from flint import fmpq_poly
 
+from .constant_rank import check_c4, check_c6
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly, short
@@ -83,7 +84,12 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         _need(isinstance(rules, list) and len(rules) == len(comps),
               "reduce: one C1/C2 rule is needed per component with a hidden node")
         for comp, r in zip(comps, rules):
-            closed_by_c1_c2(state, comp, r.get("rule"))
+            if r.get("rule") == "C4":
+                check_c4(state, comp, r)
+            elif r.get("rule") == "C6":
+                check_c6(state, comp, r)
+            else:
+                closed_by_c1_c2(state, comp, r.get("rule"))
             tally[r["rule"]] = tally.get(r["rule"], 0) + 1
     else:
         raise Reject(f"rule {short(rule)} does not prove closedness")
