@@ -149,8 +149,18 @@ def or_merge(groups: np.ndarray, items: np.ndarray, table: np.ndarray):
         end = max(pos + 1, int(np.searchsorted(bounds, a + limit, side="right")) - 1)
         end = min(end, starts.size)
         b = bounds[end]
-        merged = np.bitwise_or.reduceat(table[items[a:b]], starts[pos:end] - a, axis=0)
-        yield groups[starts[pos:end]], merged
+        first = starts[pos:end]
+        sizes = np.diff(bounds[pos:end + 1])
+        if sizes.max() <= 16:
+            # Small groups (the usual case): OR the j-th member of every group
+            # at once; numpy's reduceat pays a per-group overhead instead.
+            merged = table[items[first]]
+            for j in range(1, int(sizes.max())):
+                more = np.flatnonzero(sizes > j)
+                merged[more] |= table[items[first[more] + j]]
+        else:
+            merged = np.bitwise_or.reduceat(table[items[a:b]], first - a, axis=0)
+        yield groups[first], merged
         pos = end
 
 
