@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 
 from flint import fmpq
@@ -31,16 +32,23 @@ def node(v: tuple[int, int]) -> str:
     return f"{v[0]}:{v[1]}"
 
 
+_PLAIN = (int, str, bool, float, type(None))
+
+
 def encode(obj):
     """Engine proof objects -> JSON values.  By convention a tuple of two ints
     is a node label and any other tuple (edges, entries) a list."""
     if isinstance(obj, dict):
         return {k: encode(v) for k, v in obj.items()}
     if isinstance(obj, tuple):
-        if len(obj) == 2 and all(isinstance(x, int) for x in obj):
+        if len(obj) == 2 and isinstance(obj[0], int) and isinstance(obj[1], int):
             return node(obj)
         return [encode(x) for x in obj]
     if isinstance(obj, list):
+        # Fast path for the long lists of plain values (curves, limits, edges
+        # once encoded): nothing to convert.
+        if all(type(x) in _PLAIN for x in obj):
+            return list(obj)
         return [encode(x) for x in obj]
     if isinstance(obj, Laurent):
         return laurent(obj)
@@ -84,8 +92,31 @@ def _flat(x) -> bool:
                                                                  for z in y)) for y in x))
 
 
+_SAFE = re.compile(r"[-0-9A-Za-z:/._ ]*")
+
+
+def _compact_plain(x) -> str | None:
+    """What ``_compact`` gives, built directly for lists of ints and strings
+    that JSON writes as they are (the bulk of a large certificate); None for
+    anything else.  json.dumps per element was the largest cost of writing."""
+    if type(x) is int:
+        return str(x)
+    if type(x) is str:
+        return f'"{x}"' if _SAFE.fullmatch(x) else None
+    if type(x) is list:
+        parts = []
+        for y in x:
+            p = _compact_plain(y)
+            if p is None:
+                return None
+            parts.append(p)
+        return "[" + ", ".join(parts) + "]"
+    return None
+
+
 def _compact(x) -> str:
-    return json.dumps(x, separators=(", ", ": "), ensure_ascii=False)
+    fast = _compact_plain(x)
+    return fast if fast is not None else json.dumps(x, separators=(", ", ": "), ensure_ascii=False)
 
 
 def _fmt(x, pad: str) -> str:
@@ -96,9 +127,12 @@ def _fmt(x, pad: str) -> str:
         body = ",\n".join(f"{inner}{json.dumps(str(k))}: {_fmt(v, inner)}" for k, v in x.items())
         return "{\n" + body + "\n" + pad + "}"
     if isinstance(x, list):
-        text = _compact(x)
-        if len(text) + len(pad) <= _WIDTH or not x:
-            return text
+        # A list of n values takes at least 3n characters: a long one cannot
+        # fit on its line, so do not build its one-line form.
+        if 3 * len(x) + len(pad) <= _WIDTH:
+            text = _compact(x)
+            if len(text) + len(pad) <= _WIDTH or not x:
+                return text
         if all(type(y) is list and len(y) == 2 and type(y[0]) is int and type(y[1]) is int for y in x):
             pieces = [f"[{a}, {b}]" for a, b in x]          # fast path: index pairs
         elif _flat(x):

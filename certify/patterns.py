@@ -74,27 +74,32 @@ def _square_limit(n: int, layers: int, spec: str) -> None:
 
 def lu(n: int) -> Support:
     upper = np.triu(np.ones((n, n), dtype=bool))
-    return from_masks([upper, upper.T.copy()])
+    return from_masks([upper, upper.T.copy()], copy=False)
 
 
 def ul(n: int) -> Support:
     upper = np.triu(np.ones((n, n), dtype=bool))
-    return from_masks([upper.T.copy(), upper])
+    return from_masks([upper.T.copy(), upper], copy=False)
 
 
 def dense(widths: list[int]) -> Support:
-    return from_masks([np.ones((b, a), dtype=bool) for a, b in zip(widths, widths[1:])])
+    return from_masks([np.ones((b, a), dtype=bool) for a, b in zip(widths, widths[1:])], copy=False)
 
 
 def butterfly(n: int) -> Support:
+    # I_(2^(l-1)) (x) [[1,1],[1,1]] (x) I_m with m = n/2^l joins i and j
+    # exactly when they agree on every bit but the one of weight m; set those
+    # 2n entries directly (a Kronecker product would build dense n x n
+    # temporaries per factor).
     k = n.bit_length() - 1
-    block = np.ones((2, 2), dtype=bool)
+    idx = np.arange(n)
     masks = []
     for l in range(1, k + 1):
-        left = np.eye(2 ** (l - 1), dtype=bool)
-        right = np.eye(n // 2 ** l, dtype=bool)
-        masks.append(np.kron(np.kron(left, block), right).astype(bool))
-    return from_masks(masks)
+        m = np.zeros((n, n), dtype=bool)
+        m[idx, idx] = True
+        m[idx, idx ^ (n >> l)] = True
+        masks.append(m)
+    return from_masks(masks, copy=False)
 
 
 def monarch(n: int, b: int) -> Support:
@@ -105,14 +110,14 @@ def monarch(n: int, b: int) -> Support:
     idx = np.arange(n)
     first = (idx[:, None] // m) == (idx[None, :] // m)
     second = (idx[:, None] % m) == (idx[None, :] % m)
-    return from_masks([first, second])
+    return from_masks([first, second], copy=False)
 
 
 def blockdiag(n: int, b: int, layers: int) -> Support:
     size = n // b
     idx = np.arange(n)
     mask = (idx[:, None] // size) == (idx[None, :] // size)
-    return from_masks([mask.copy() for _ in range(layers)])
+    return from_masks([mask.copy() for _ in range(layers)], copy=False)
 
 
 def random_pattern(widths: list[int], density: Fraction, seed: int) -> Support:
@@ -132,7 +137,7 @@ def random_pattern(widths: list[int], density: Fraction, seed: int) -> Support:
         else:
             words = gen.random_raw(a * b).astype(np.uint64)
             masks.append((words < np.uint64(threshold)).reshape(b, a))
-    return from_masks(masks)
+    return from_masks(masks, copy=False)
 
 
 def build_pattern(spec: str) -> Support:

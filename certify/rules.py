@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .chains import Chain, Node, or_product
+from .chains import Chain, Node, or_merge, or_product, pack_rows, popcount_rows, unpack_rows
 from .reductions import Reduction, State, reduce
 
 
@@ -128,30 +128,72 @@ def reduce_route(chain: Chain, reduction: Reduction | None = None, rules: str = 
 
 def twin_classes(chain: Chain, s: int) -> np.ndarray:
     """Indices (positions in level s) of one representative per twin class:
-    equal rows of mask s and equal columns of mask s+1."""
-    key = np.concatenate([np.packbits(chain.masks[s - 1], axis=1),
-                          np.packbits(chain.masks[s].T, axis=1)], axis=1)
-    _, reps = np.unique(key, axis=0, return_index=True)
-    return np.sort(reps)
+    equal rows of mask s and equal columns of mask s+1.  The representative
+    is the first member; the list is increasing."""
+    n = len(chain.index[s])
+    r_in, c_in = chain.nonzeros(s - 1)            # row-major: in-lists sorted per node
+    r_out, c_out = chain.nonzeros(s)
+    order = np.argsort(c_out, kind="stable")      # by node, out-lists sorted per node
+    r_out, c_out = r_out[order], c_out[order]
+    bounds_in = np.searchsorted(r_in, np.arange(n + 1)) * 8
+    bounds_out = np.searchsorted(c_out, np.arange(n + 1)) * 8
+    ins, outs = c_in.astype(np.int64).tobytes(), r_out.astype(np.int64).tobytes()
+    # Group by the exact neighbour lists in a hash table: linear in the edges,
+    # where sorting dense keys (np.unique(axis=0)) was the C3 check's largest cost.
+    first: dict[tuple[bytes, bytes], int] = {}
+    for i in range(n):
+        key = (ins[bounds_in[i]:bounds_in[i + 1]], outs[bounds_out[i]:bounds_out[i + 1]])
+        first.setdefault(key, i)
+    return np.array(sorted(first.values()), dtype=np.intp)
+
+
+def rectangles_disjoint(groups: np.ndarray, items: np.ndarray, cols: np.ndarray) -> bool:
+    """Are the rectangles ``R_k x cols[k]`` pairwise disjoint, where the pairs
+    ``(groups[p], items[p])`` (sorted by group) say that row ``groups[p]`` is in
+    ``R_items[p]`` and ``cols`` holds packed column sets (``pack_rows``)?  They are exactly
+    when, for every row, the column sets of the rectangles on it are
+    disjoint: their OR has as many bits as their sizes add up to.  Cost
+    O(pairs x bytes per set), never the sum of the areas."""
+    sizes = popcount_rows(cols)
+    pos = 0
+    for ids, merged in or_merge(groups, items, cols):
+        end = int(np.searchsorted(groups, ids[-1], side="right"))   # this chunk's pairs: pos..end
+        if int(popcount_rows(merged).sum()) != int(sizes[items[pos:end]].sum()):
+            return False
+        pos = end
+    return True
 
 
 def c3_applies(chain: Chain, s: int, product=None) -> bool:
     """Do the twin classes of level ``s`` have pairwise disjoint rectangles?
-    ``product(sub)`` gives the boolean path matrix of a sub-chain (cached by
-    the prover)."""
+    ``product(sub)`` gives the bit-packed path matrix of a sub-chain (cached
+    by the prover)."""
     product = product or Chain.product
-    if min(len(chain.index[0]), len(chain.index[s]), len(chain.index[-1])) == 0:
+    n_in, n_s, n_out = len(chain.index[0]), len(chain.index[s]), len(chain.index[-1])
+    if min(n_in, n_s, n_out) == 0:
         return True                                       # every rectangle is empty
-    reach_in = product(chain.slice(1, s))                 # level s x inputs
-    reach_out = product(chain.slice(s + 1, chain.depth))  # outputs x level s
-    covered = np.zeros((reach_out.shape[0], reach_in.shape[1]), dtype=bool)
-    for k in twin_classes(chain, s):
-        rows, cols = np.flatnonzero(reach_out[:, k]), np.flatnonzero(reach_in[k])
-        block = np.ix_(rows, cols)
-        if covered[block].any():
-            return False
-        covered[block] = True
-    return True
+    reach_in = product(chain.slice(1, s))                 # level s x inputs, packed
+    if s == chain.depth - 1:                              # outputs x level s is the last mask
+        out_rows, out_nodes = chain.nonzeros(s)
+    else:
+        reach_out = product(chain.slice(s + 1, chain.depth))
+        out_rows, out_nodes = np.nonzero(unpack_rows(reach_out, n_s))
+    reps = twin_classes(chain, s)
+    cls = np.full(n_s, -1, dtype=np.intp)
+    cls[reps] = np.arange(reps.size)
+    keep = cls[out_nodes] >= 0
+    groups, items = out_rows[keep], cls[out_nodes[keep]]   # (output, class), sorted by output
+    cols = reach_in[reps]                                 # classes x inputs, packed
+    # Walk the cheaper side: (output, class) pairs x input bytes, or
+    # (input, class) pairs x output bytes.
+    in_pairs = int(popcount_rows(cols).sum())
+    if groups.size * cols.shape[1] <= in_pairs * ((n_out + 7) // 8):
+        return rectangles_disjoint(groups, items, cols)
+    rows = np.zeros((reps.size, n_out), dtype=bool)
+    rows[items, groups] = True
+    k, i = np.nonzero(unpack_rows(cols, n_in))
+    order = np.argsort(i, kind="stable")
+    return rectangles_disjoint(i[order], k[order], pack_rows(rows))
 
 
 class ClosedProver:
@@ -166,13 +208,14 @@ class ClosedProver:
         self._rules = rules
 
     def product(self, chain: Chain) -> np.ndarray:
-        """Boolean path matrix (outputs x inputs) of a chain, built one mask
-        at a time so that prefixes are shared between splits."""
+        """Bit-packed path matrix (outputs x inputs) of a chain, built one
+        mask at a time so that prefixes are shared between splits."""
         if chain.key not in self._products:
             if chain.depth == 1:
-                p = chain.masks[0]
+                p = pack_rows(chain.masks[0])
             else:
-                p = or_product(chain.masks[-1], self.product(chain.slice(1, chain.depth - 1)))
+                p = or_product(chain.masks[-1], self.product(chain.slice(1, chain.depth - 1)),
+                               len(chain.index[0]), chain.nonzeros(chain.depth - 1))
             self._products[chain.key] = p
         return self._products[chain.key]
 

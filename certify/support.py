@@ -27,7 +27,7 @@ from .errors import InputError
 # Refuse supports whose dense masks would not fit comfortably in memory, whose
 # certificates (which list every non-zero) would not, or whose proofs would
 # nest deeper than Python's recursion comfortably allows.
-MAX_TOTAL_ENTRIES = 50_000_000
+MAX_TOTAL_ENTRIES = 300_000_000
 MAX_NONZEROS = 4_000_000
 MAX_LAYERS = 256
 
@@ -55,9 +55,16 @@ class Support:
         """The mask of layer ``layer`` (1-based, as in ``W_layer``)."""
         return self.masks[layer - 1]
 
+    @cached_property
+    def nonzeros(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """Per mask, ``np.nonzero`` (rows, columns) in row-major order: one
+        pass over each dense mask, shared by everything that needs the
+        sparse view."""
+        return tuple(mask_nonzero(m) for m in self.masks)
+
     def layer_pairs(self, layer: int) -> list[tuple[int, int]]:
         """Sorted nonzero positions ``(i, j)`` of ``I_layer``."""
-        rows, cols = np.nonzero(self.mask(layer))
+        rows, cols = self.nonzeros[layer - 1]
         return list(zip(rows.tolist(), cols.tolist()))
 
     # -- graph views -----------------------------------------------------
@@ -87,9 +94,9 @@ class Support:
         """JSON form: ``form='rows'`` (lists of 0/1 rows) or ``'sparse'``."""
         if form == "rows":
             return {"layers": [m.astype(np.int8).tolist() for m in self.masks]}
-        # np.argwhere lists nonzeros in row-major order: the canonical order.
-        return {"layers": [{"shape": list(m.shape), "nonzeros": np.argwhere(m).tolist()}
-                           for m in self.masks]}
+        # np.nonzero lists nonzeros in row-major order: the canonical order.
+        return {"layers": [{"shape": list(m.shape), "nonzeros": np.column_stack(nz).tolist()}
+                           for m, nz in zip(self.masks, self.nonzeros)]}
 
     def canonical_json(self) -> str:
         """The canonical serialisation that fingerprints are taken of."""
@@ -123,6 +130,22 @@ class Support:
         if isinstance(spec, os.PathLike):
             return load_file(spec, weights, threshold)
         return load_support(spec, weights, threshold)
+
+
+def mask_nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero(mask)`` for a 2-D boolean mask, same order and dtype,
+    skipping all-zero 8-byte words: several times faster on the large sparse
+    masks of structured patterns (butterfly:4096 has 0.05% non-zeros)."""
+    flat = mask.reshape(-1)
+    if flat.size % 8 or not flat.flags.c_contiguous or flat.dtype != np.bool_:
+        return np.nonzero(mask)
+    words = np.flatnonzero(flat.view(np.uint64))
+    if words.size * 32 > flat.size:
+        return np.nonzero(mask)
+    pos = (words[:, None] * 8 + np.arange(8)).reshape(-1)
+    pos = pos[flat[pos]]
+    return pos // mask.shape[1], pos % mask.shape[1]
+
 
 
 # ---------------------------------------------------------------------------
@@ -192,7 +215,8 @@ def _mask_from_sparse(obj: dict, layer: int) -> np.ndarray:
     return m
 
 
-def _mask_from_array(a, layer: int, weights: bool = False, threshold: float = 0.0) -> np.ndarray:
+def _mask_from_array(a, layer: int, weights: bool = False, threshold: float = 0.0,
+                     copy: bool = True) -> np.ndarray:
     try:
         arr = np.asarray(a)
     except ValueError:
@@ -204,7 +228,7 @@ def _mask_from_array(a, layer: int, weights: bool = False, threshold: float = 0.
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise InputError(f"layer {layer}: shape {list(arr.shape)} has an empty side")
     if arr.dtype == bool:
-        return arr.astype(bool, copy=True)
+        return arr.astype(bool, copy=copy)
     if weights and np.iscomplexobj(arr):
         raise InputError(f"layer {layer}: complex weights are not supported")
     if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
@@ -234,11 +258,13 @@ def check_threshold(threshold) -> float:
     return t
 
 
-def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0) -> Support:
+def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0,
+               copy: bool = True) -> Support:
     """Build a support from masks given as nested lists, numpy arrays or sparse
     dicts.  With ``weights=True`` the entries may be any finite numbers (pruned
     or dense weight tensors) and the support is where ``|w| > threshold``
-    (``threshold=0``: exactly the non-zero entries)."""
+    (``threshold=0``: exactly the non-zero entries).  ``copy=False``: boolean
+    arrays the caller hands over are used as they are (and frozen)."""
     threshold = check_threshold(threshold)
     if isinstance(masks, np.ndarray):
         if masks.ndim != 3:
@@ -255,13 +281,13 @@ def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0) -
         if isinstance(m, dict):
             arr = _mask_from_sparse(m, layer)
         elif isinstance(m, np.ndarray):
-            arr = _mask_from_array(m, layer, weights, threshold)
+            arr = _mask_from_array(m, layer, weights, threshold, copy)
         else:
             arr = _mask_from_rows(m, layer, weights, threshold)
         total += arr.size
         _check_size(total, "support")
         out.append(arr)
-    nonzeros = sum(int(m.sum()) for m in out)
+    nonzeros = sum(int(np.count_nonzero(m)) for m in out)
     if nonzeros > MAX_NONZEROS:
         raise InputError(f"{nonzeros} non-zero mask entries is more than this tool handles "
                          f"({MAX_NONZEROS}); certificates list every non-zero")

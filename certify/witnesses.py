@@ -112,11 +112,19 @@ def find_w2(state: State, comp: list[Node]) -> Local | None:
                 shared = np.flatnonzero(U[:, a] & U[:, b])
                 if shared.size < 2:
                     continue
+                two = (count[shared] == 2) & ~D[shared] & V[a] & V[b]
+                if not two.any():
+                    continue
                 Ea = single[shared] & V[a] & ~V[b]        # columns a alone covers on shared rows
                 Eb = single[shared] & V[b] & ~V[a]
+                # A match needs a column that a alone covers on two shared
+                # rows, and one for b: skip the products when there is none
+                # (most pairs; the products made W2 the largest cost on
+                # random supports).
+                if not ((Ea.sum(axis=0) >= 2).any() and (Eb.sum(axis=0) >= 2).any()):
+                    continue
                 pa = (Ea.astype(np.int64) @ Ea.T.astype(np.int64)) > 0
                 pb = (Eb.astype(np.int64) @ Eb.T.astype(np.int64)) > 0
-                two = (count[shared] == 2) & ~D[shared] & V[a] & V[b]
                 for x, y in np.argwhere(pa & pb):
                     if x == y or not two[y].any():
                         continue

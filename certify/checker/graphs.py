@@ -123,6 +123,7 @@ def connected_components(adj: dict) -> list[list]:
 class Chain:
     def __init__(self, first: int, levels: list[list[int]], pred: list[dict[int, list[int]]]):
         self.first, self.levels, self.pred = first, levels, pred
+        self.below: list[dict[int, int]] = []   # per level: inputs reaching each node (bitsets), filled lazily
 
     @classmethod
     def of_support(cls, widths, layers) -> "Chain":
@@ -139,7 +140,10 @@ class Chain:
     def slice(self, a: int, b: int) -> "Chain":
         """Levels a-1..b (masks a..b, 1-based)."""
         pred = [{}] + self.pred[a:b + 1]
-        return Chain(self.first + a - 1, self.levels[a - 1:b + 1], pred)
+        out = Chain(self.first + a - 1, self.levels[a - 1:b + 1], pred)
+        if a == 1:
+            out.below = self.below     # same inputs and first masks: share the reachability sets
+        return out
 
     def restrict(self, nodes: set) -> "Chain":
         levels = [[i for i in lev if (self.first + k, i) in nodes] for k, lev in enumerate(self.levels)]
@@ -171,14 +175,20 @@ class Chain:
     def split_is_disjoint(self, s: int) -> bool:
         """C3 hypothesis at level s: twin classes have disjoint rectangles.
         Reachability as Python-int bitsets: O(edges) integer operations."""
-        below = {i: 1 << pos for pos, i in enumerate(self.levels[0])}    # inputs reaching a node
-        for k in range(1, s + 1):
-            prev, below = below, {}
+        # Inputs reaching each node, level by level; kept on the chain (and its
+        # prefix slices), so the nested C3 checks of a proof tree do not
+        # recompute them: O(L x edges) instead of O(L^2 x edges).
+        if not self.below:
+            self.below.append({i: 1 << pos for pos, i in enumerate(self.levels[0])})
+        for k in range(len(self.below), s + 1):
+            prev, below = self.below[k - 1], {}
             for i in self.levels[k]:
                 acc = 0
                 for j in self.pred[k].get(i, []):
                     acc |= prev.get(j, 0)
                 below[i] = acc
+            self.below.append(below)
+        below = self.below[s]
         above = {i: 1 << pos for pos, i in enumerate(self.levels[-1])}   # outputs a node reaches
         succ_s: dict[int, list[int]] = {}
         for k in range(self.depth, s, -1):
