@@ -11,6 +11,7 @@ import json
 import re
 
 from .numbers import Reject, integer, short
+from .parsing import fields, spend
 
 MAX_NODES = 200_000       # widths summed over all levels
 MAX_LAYERS = 256
@@ -142,6 +143,7 @@ class Chain:
         return Chain(self.first + a - 1, self.levels[a - 1:b + 1], pred)
 
     def restrict(self, nodes: set) -> "Chain":
+        spend(sum(len(lev) for lev in self.levels))
         levels = [[i for i in lev if (self.first + k, i) in nodes] for k, lev in enumerate(self.levels)]
         pred = [{} for _ in levels]
         for k in range(1, len(levels)):
@@ -155,6 +157,7 @@ class Chain:
         """(u, v) label pairs; sub-chains only keep edges between their nodes."""
         for k in range(1, len(self.levels)):
             below = set(self.levels[k - 1])
+            spend(len(below) + sum(len(self.pred[k].get(i, ())) for i in self.levels[k]))
             for i in self.levels[k]:
                 for j in self.pred[k].get(i, []):
                     if j in below:
@@ -171,6 +174,8 @@ class Chain:
     def split_is_disjoint(self, s: int) -> bool:
         """C3 hypothesis at level s: twin classes have disjoint rectangles.
         Reachability as Python-int bitsets: O(edges) integer operations."""
+        spend(sum(len(lev) for lev in self.levels) + sum(len(p) for d in self.pred for p in d.values())
+              * (1 + len(self.levels[0]) // 64 + len(self.levels[-1]) // 64))   # bitset width
         below = {i: 1 << pos for pos, i in enumerate(self.levels[0])}    # inputs reaching a node
         for k in range(1, s + 1):
             prev, below = below, {}
@@ -239,6 +244,7 @@ class State:
     def reach(self, starts, nbrs) -> set:
         seen, todo = set(starts), list(starts)
         while todo:
+            spend(1 + len(nbrs[todo[-1]]))
             for y in nbrs[todo.pop()]:
                 if y not in seen:
                     seen.add(y)
@@ -247,10 +253,12 @@ class State:
 
     def components(self) -> list[list]:
         """Components containing a hidden node, sorted."""
+        spend(len(self.succ) + sum(map(len, self.succ.values())))
         adj = {v: self.succ[v] | self.pred[v] for v in self.succ}
         return [c for c in connected_components(adj) if any(self.hidden(x) for x in c)]
 
     def core(self) -> dict:
+        spend(len(self.succ) + sum(map(len, self.succ.values())) + len(self.dc))
         return {"sources": sorted(self.sources), "sinks": sorted(self.sinks),
                 "hidden": sorted(v for v in self.succ if self.hidden(v)),
                 "edges": sorted((u, v) for u in self.succ for v in self.succ[u]),
@@ -268,6 +276,7 @@ class State:
         if n_paths(source) > MAX_PATHS:
             raise Reject(f"{source} -> {sink} has more than {MAX_PATHS} paths; beyond this checker's bound")
         out = []
+        spend(len(count) + count[source] * (1 + abs(source[0] - sink[0])))
 
         def walk(v, acc):                 # only into branches that reach the sink
             if v == sink:
@@ -286,6 +295,11 @@ def _need(cond: bool, msg: str) -> None:
         raise Reject(msg)
 
 
+STEP_FIELDS = {"R1": ("nodes",), "R5": ("edges",), "R5-drop": ("sinks", "sources"),
+               "R2": ("node", "side", "parallel"), "R4": ("nodes", "parallel"), "R7": (),
+               "R6": ("components",)}
+
+
 def replay(state: State, steps) -> list[list]:
     """Check and apply every step; return the components named by the final
     R6 step (which must be last)."""
@@ -293,7 +307,10 @@ def replay(state: State, steps) -> list[list]:
     for k, step in enumerate(steps):
         _need(isinstance(step, dict), f"reduction step {k}: not an object")
         rule = step.get("rule")
+        _need(isinstance(rule, str) and rule in STEP_FIELDS, f"reduction step {k}: unknown rule {short(rule)}")
         where = f"reduction step {k} ({rule})"
+        fields(step, where, ("rule",) + STEP_FIELDS[rule])
+        spend(1)
         if rule == "R1":
             nodes = labels(step["nodes"], where)
             _need(bool(nodes), f"{where}: no nodes")
@@ -317,13 +334,16 @@ def replay(state: State, steps) -> list[list]:
             for group, is_sink in ((sinks, True), (sources, False)):
                 for v in group:
                     line = [(v, j) for j in state.sources] if is_sink else [(i, v) for i in state.sinks]
+                    spend(len(line))
                     _need(v in (state.sinks if is_sink else state.sources) and
                           all(p in state.dc for p in line),
                           f"{where}: {v} is not wholly don't-care")
-                for v in set(group):
+                gone = set(group)
+                for v in gone:
                     (state.sinks if is_sink else state.sources).discard(v)
                     state.delete(v)
-                    state.dc = {p for p in state.dc if v not in p}
+                spend(len(state.dc))
+                state.dc = {p for p in state.dc if not (p[0] in gone or p[1] in gone)}
         elif rule == "R2":
             h, side = label(step["node"]), step["side"]
             _need(state.hidden(h), f"{where}: {h} is not a hidden node")
@@ -363,6 +383,7 @@ def replay(state: State, steps) -> list[list]:
 def _finish_merge(state: State, remove: list, new: list, step: dict, where: str) -> None:
     """Delete ``remove``, add ``new`` edges; the stated parallel list must be
     exactly the new edges that already existed (R3)."""
+    spend(len(new))
     parallel = sorted(e for e in set(new) if e[1] in state.succ[e[0]])
     _need(pair_labels(step["parallel"], where) == parallel, f"{where}: parallel-edge list is wrong")
     for v in remove:
@@ -372,8 +393,7 @@ def _finish_merge(state: State, remove: list, new: list, step: dict, where: str)
 
 
 def check_core(state: State, stated) -> None:
-    if not isinstance(stated, dict):
-        raise Reject("reduction: core must be an object")
+    fields(stated, "reduction core", ("sources", "sinks", "hidden", "edges", "dont_care"))
     mine = state.core()
     for key in ("sources", "sinks", "hidden"):
         if labels(stated.get(key), f"core {key}") != mine[key]:
@@ -413,6 +433,7 @@ def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
     for h in hidden:
         _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
               f"{rule}: {h} is not a two-factor node")
+        spend(len(state.succ[h]) * len(state.pred[h]))
         omega = {(q, p) for q in state.succ[h] for p in state.pred[h] if (q, p) not in state.dc}
         _need(not (omega & used), f"{rule}: observed patterns overlap at {h}")
         used |= omega
