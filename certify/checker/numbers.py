@@ -58,8 +58,12 @@ def laurent_terms(x, what: str) -> dict[int, fmpq]:
         e = integer(term[0], f"{what}: exponent")
         if abs(e) > MAX_EXPONENT:
             raise Reject(f"{what}: exponent {e} is beyond this checker's bound {MAX_EXPONENT}")
-        out[e] = out.get(e, fmpq(0)) + rational(term[1])
-    return {e: c for e, c in out.items() if c != 0}
+        if out and e <= max(out):
+            raise Reject(f"{what}: exponents must be strictly increasing")
+        out[e] = rational(term[1])
+        if out[e] == 0:
+            raise Reject(f"{what}: a term with coefficient 0")
+    return out
 
 
 def shifted_poly(terms: dict[int, fmpq], shift: int) -> fmpq_poly:

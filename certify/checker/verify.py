@@ -265,7 +265,7 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
     for n, step in enumerate(steps):
         where = f"refutation step {n}"
         _need(isinstance(step, dict), f"{where}: not an object")
-        fields(step, where, ("entry", "rule", "uses"), ("var",) if step.get("rule") == "zero" else ())
+        fields(step, where, ("entry", "rule", "uses") + (("var",) if step.get("rule") == "zero" else ()))
         uses = step["uses"]
         _need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
               f"{where}: uses must list earlier steps")
