@@ -76,6 +76,9 @@ def _engine_certificates() -> dict:
             ("W3", rows("001,110,111/011,011,101")),
             ("routed", from_masks([[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0, 1], [0, 0, 0], [0, 0, 1]],
                                    [[1, 0, 1], [1, 1, 0], [0, 1, 1]]])),
+            ("routed_nullstellensatz", from_masks([[[0, 1, 0], [1, 1, 1], [1, 0, 1]],
+                                                   [[1, 0, 1], [1, 1, 1], [1, 0, 0]],
+                                                   [[0, 1, 1], [0, 1, 0], [1, 1, 0]]])),
             ("C1", from_masks([[[1, 1], [0, 1], [1, 0]], [[1, 1, 0], [1, 0, 1]]])),
             ("C5", from_masks([[[1, 1, 0, 0], [1, 1, 1, 1]], np.ones((3, 2))])),
             ("unknown", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
@@ -447,12 +450,14 @@ def judge(original: dict, mutant: dict) -> tuple[str, str]:
       failure, like a false claim)."""
     if _normal(original) == _normal(mutant):
         return "equivalent", "differs only in annotations, set order or cofactor order"
-    if mutant["claim"] != "unknown" and mutant["claim"] == original["claim"] and \
-            mutant["support"] == original["support"] and \
-            mutant["proof"].get("matrix") == original["proof"].get("matrix"):
-        truth = True
-    else:
-        truth = None
+    changed = _diff(_normal(original), _normal(mutant))
+    if mutant["claim"] == "member" and _member_argument(mutant):
+        return "independent replay", _member_argument(mutant)      # proves the claim too
+    same_question = mutant["claim"] == original["claim"] != "unknown" and \
+        mutant["support"] == original["support"] and \
+        mutant["proof"].get("matrix") == original["proof"].get("matrix")
+    if same_question and _independent_argument(changed, mutant):
+        return "independent replay", _independent_argument(changed, mutant)
     try:
         verdict, proof = engine_answer(mutant)
     except Exception as e:      # noqa: BLE001 -- the engine refuses the mutant's input
@@ -464,10 +469,9 @@ def judge(original: dict, mutant: dict) -> tuple[str, str]:
     if proof is not None and (verdict == mutant["claim"] or mutant["claim"] == "unknown") and \
             _normal(dict(mutant, proof=proof)) == _normal(mutant):
         return "engine proof", "the engine emits this very proof"
-    true = truth or verdict == mutant["claim"]
-    argument = _independent_argument(_diff(_normal(original), _normal(mutant)), mutant) if true else None
-    if argument:
-        return "independent replay", argument
+    true = same_question or verdict == mutant["claim"] or mutant["claim"] == "unknown"
+    if true and _independent_argument(changed, mutant):
+        return "independent replay", _independent_argument(changed, mutant)
     return "unverified", f"claim {'true' if true else 'not established'}; no independent check of the proof"
 
 
@@ -572,25 +576,67 @@ def _independent_argument(changed, mut) -> str | None:
                for r in reds):
             return "the changed reduction replays independently to the same core"
         return None
-    # (b) member: factors on the (possibly changed) support multiply to the matrix.
-    if mut["claim"] == "member":
-        allowed = [{tuple(p) for p in layer["nonzeros"]} for layer in mut["support"]["layers"]]
+    # (b) not_member by propagation: reduction and refutation replayed here.
+    if mut["claim"] == "not_member" and _not_member_replays(mut):
+        return "reduction and propagation replayed independently with the matrix as targets"
+    return None
+
+
+def _member_argument(mut) -> str | None:
+    """Factors on the support that multiply (here, with fractions) to the matrix."""
+    layers = mut["support"]["layers"]
+    try:
         prod = None
         for l, entries in enumerate(mut["proof"]["factors"]):
-            if not all((i, j) in allowed[l] for i, j, _ in entries):
+            if not all([i, j] in layers[l]["nonzeros"] for i, j, _ in entries):
                 return None
             m = {(i, j): Fraction(v) for i, j, v in entries}
             prod = m if prod is None else {
                 (i, k): sum((v * prod.get((j, k), 0) for (i2, j), v in m.items() if i2 == i), Fraction(0))
-                for i in range(mut["support"]["layers"][l]["shape"][0])
-                for k in range(mut["support"]["layers"][0]["shape"][1])}
+                for i in range(layers[l]["shape"][0]) for k in range(layers[0]["shape"][1])}
         target = {(i, j): Fraction(v) for i, j, v in mut["proof"]["matrix"]["nonzeros"]}
-        if all(prod.get(k, 0) == target.get(k, 0) for k in set(prod) | set(target)):
-            return "the factors, multiplied here with fractions, give the matrix"
+    except (TypeError, ValueError, KeyError, IndexError):
         return None
-    # (c) not_member by propagation: only the matrix values changed, not which
-    # entries are zero; propagation reads targets only as zero / non-zero.
-    if mut["claim"] == "not_member" and mut["proof"]["refutation"]["method"] == "propagation" and \
-            all(p[:3] == ("proof", "matrix", "nonzeros") and len(p) == 5 and p[4] == 2 for p in changed):
-        return "matrix values changed, zero pattern kept; propagation depends only on that pattern"
+    if prod is not None and all(prod.get(k, 0) == target.get(k, 0) for k in set(prod) | set(target)):
+        return "the factors, multiplied here with fractions, give the matrix"
     return None
+
+
+def _not_member_replays(mut) -> bool:
+    from certify.reductions import State, original_entry
+    from certify.refutations import path_monomials
+    proof = mut["proof"]
+    red, ref = proof["reduction"], proof["refutation"]
+    state = State.from_chain(_chain_at(mut, ("proof", "reduction")))
+    if ref["method"] != "propagation" or not engine_replay(state, red["steps"], red["core"]):
+        return False
+    comps = [[_lab(x) for x in c] for c in red["steps"][-1]["components"]]
+    k = proof["component"]
+    comp = set(state.graph) if k is None else set(comps[k]) if type(k) is int and 0 <= k < len(comps) else None
+    M = {(i, j): Fraction(v) for i, j, v in proof["matrix"]["nonzeros"]}
+    steps, facts, used = ref["steps"], [], set()
+    for n, st in enumerate(steps):
+        if comp is None or any(type(u) is not int or not 0 <= u < n for u in st["uses"]):
+            return False
+        used |= set(st["uses"])
+        zero = set().union(*(facts[u][0] for u in st["uses"]))
+        nonzero = set().union(*(facts[u][1] for u in st["uses"]))
+        snk, src = _lab(st["entry"][0]), _lab(st["entry"][1])
+        if snk not in state.sinks or src not in state.sources or not {snk, src} <= comp or \
+                (snk, src) in state.dont_care:
+            return False
+        a = M.get(original_entry(snk, src), 0)
+        live = [m for m in path_monomials(state.graph, src, snk) if not m & zero]
+        last = n == len(steps) - 1
+        if st["rule"] == "nonzero" and a != 0 and len(live) == 1 and not last:
+            facts.append((set(), set(live[0])))
+        elif st["rule"] == "zero" and a == 0 and len(live) == 1:
+            var = (_lab(st["var"][0]), _lab(st["var"][1]))
+            if var not in live[0] or not live[0] - {var} <= nonzero or last != (var in nonzero):
+                return False
+            facts.append(({var}, set()))
+        elif st["rule"] == "contradiction" and a != 0 and not live and last:
+            facts.append((set(), set()))
+        else:
+            return False
+    return bool(steps) and used >= set(range(len(steps) - 1))

@@ -155,7 +155,8 @@ def curve_limit(widths, layers, curve) -> dict:
 
 def parse_limit(obj, widths) -> dict:
     shape = [widths[-1], widths[0]]
-    _need(isinstance(obj, dict) and set(obj) == {"shape", "nonzeros"} and obj["shape"] == shape
+    fields(obj, "limit/matrix", ("shape", "nonzeros"))
+    _need(obj["shape"] == shape
           and isinstance(obj["nonzeros"], list), f"limit must be {{\"shape\": {shape}, \"nonzeros\": [...]}}")
     out, last = {}, (-1, -1)
     for item in obj["nonzeros"]:
