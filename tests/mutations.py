@@ -576,10 +576,55 @@ def _independent_argument(changed, mut) -> str | None:
                for r in reds):
             return "the changed reduction replays independently to the same core"
         return None
-    # (b) not_member by propagation: reduction and refutation replayed here.
-    if mut["claim"] == "not_member" and _not_member_replays(mut):
+    # (b) not_member / not_closed by propagation: reduction and refutation
+    # replayed here (targets: the matrix, or the limit of the curve below).
+    if mut["claim"] == "not_member" and _propagation_replays(mut, mut["proof"]["matrix"]):
         return "reduction and propagation replayed independently with the matrix as targets"
+    # (c) not_closed: the curve's limit, multiplied out here with fractions,
+    # is the stated one; the rest of the proof is unchanged or replays.
+    if mut["claim"] == "not_closed" and all(p[1] in ("curve", "refutation", "reduction", "limit")
+                                            for p in changed):
+        limit = _curve_limit(mut)
+        stated = {(i, j): Fraction(v) for i, j, v in mut["proof"]["limit"]["nonzeros"]}
+        if limit is not None and limit == stated and (
+                all(p[1] == "curve" for p in changed) or
+                (mut["proof"]["refutation"]["method"] == "propagation" and
+                 _propagation_replays(mut, mut["proof"]["limit"]))):
+            return "the curve's limit, recomputed with fractions, is the stated one; refutation unchanged or replayed"
+    # (d) a Nullstellensatz degree is a bound on the cofactors' degrees.
+    if all(p[-1] == "degree" for p in changed):
+        ref = _get(mut, changed[0][:-1])
+        top = max(sum(pw for _, pw in t[0]) for cf in ref["cofactors"] for t in cf["terms"])
+        if type(ref["degree"]) is int and top <= ref["degree"] <= 12:
+            return "the stated Nullstellensatz degree still bounds every cofactor term"
     return None
+
+
+def _curve_limit(mut):
+    """lim_{t->0+} of the curve's product, with fractions; None if it diverges
+    or the curve leaves the support."""
+    layers = mut["support"]["layers"]
+    prod = None
+    for l, entries in enumerate(mut["proof"]["curve"]):
+        if len({(i, j) for i, j, _ in entries}) != len(entries) or \
+                not all([i, j] in layers[l]["nonzeros"] for i, j, _ in entries):
+            return None
+        m = {(i, j): {e: Fraction(c) for e, c in terms} for i, j, terms in entries}
+        if prod is None:
+            prod = m
+            continue
+        new = {}
+        for (i, k), a in m.items():
+            for (k2, j), b in prod.items():
+                if k2 == k:
+                    acc = new.setdefault((i, j), {})
+                    for e1, c1 in a.items():
+                        for e2, c2 in b.items():
+                            acc[e1 + e2] = acc.get(e1 + e2, 0) + c1 * c2
+        prod = new
+    if any(c != 0 for p in prod.values() for e, c in p.items() if e < 0):
+        return None
+    return {ij: p[0] for ij, p in prod.items() if p.get(0, 0) != 0}
 
 
 def _member_argument(mut) -> str | None:
@@ -602,7 +647,7 @@ def _member_argument(mut) -> str | None:
     return None
 
 
-def _not_member_replays(mut) -> bool:
+def _propagation_replays(mut, targets) -> bool:
     from certify.reductions import State, original_entry
     from certify.refutations import path_monomials
     proof = mut["proof"]
@@ -613,7 +658,7 @@ def _not_member_replays(mut) -> bool:
     comps = [[_lab(x) for x in c] for c in red["steps"][-1]["components"]]
     k = proof["component"]
     comp = set(state.graph) if k is None else set(comps[k]) if type(k) is int and 0 <= k < len(comps) else None
-    M = {(i, j): Fraction(v) for i, j, v in proof["matrix"]["nonzeros"]}
+    M = {(i, j): Fraction(v) for i, j, v in targets["nonzeros"]}
     steps, facts, used = ref["steps"], [], set()
     for n, st in enumerate(steps):
         if comp is None or any(type(u) is not int or not 0 <= u < n for u in st["uses"]):

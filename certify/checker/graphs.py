@@ -372,6 +372,7 @@ def replay(state: State, steps) -> list[list]:
             state.dc = {(b, a) for a, b in state.dc}
         elif rule == "R6":
             _need(k == len(steps) - 1, f"{where}: R6 must be the last step")
+            _need(isinstance(step["components"], list), f"{where}: components must be a list")
             stated = [labels(c, where) for c in step["components"]]
             _need(stated == state.components(), f"{where}: components differ from the replayed state")
             return stated

@@ -25,7 +25,7 @@ from flint import fmpq_poly
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly, short
-from .parsing import MAX_FILE_BYTES, fields, loads, reset_work, spend
+from .parsing import MAX_FILE_BYTES, fields, loads, over_budget, reset_work, spend
 from .training import check_no_optimum, check_optimum_exists
 
 FORMAT = "certify-certificate/1"
@@ -454,8 +454,11 @@ def check_file(path: str) -> Verdict:
     import os
     import stat
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
             raise Malformed("not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            return Verdict(False, "?", over_budget(f"the file has more than {MAX_FILE_BYTES:,} bytes").args[0])
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)     # never more than the budget, whatever the file
         obj = loads(data)
