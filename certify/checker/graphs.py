@@ -203,6 +203,7 @@ class Chain:
         for rows, cols in rect.values():
             if not cols:
                 continue
+            spend(bin(rows).count("1") * (1 + len(self.levels[0]) // 64))   # one step per output
             while rows:
                 low = rows & -rows
                 rows ^= low
@@ -441,6 +442,7 @@ def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
         rows: dict = {}
         for q, p in omega:
             rows.setdefault(q, set()).add(p)
+        spend(len(rows) ** 2)
         # Complete blocks: rows of one block have equal column sets, and rows
         # of different blocks have disjoint ones.
         blocks: list[set] = []

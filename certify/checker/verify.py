@@ -271,6 +271,7 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
         _need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
               f"{where}: uses must list earlier steps")
         used.update(uses)
+        spend(1 + len(uses))
         zero = set().union(*(facts[k][0] for k in uses))
         nonzero = set().union(*(facts[k][1] for k in uses))
         (snk, src), = pair_labels([step["entry"]], where)
