@@ -17,7 +17,7 @@ MAX_NODES = 200_000       # widths summed over all levels
 MAX_LAYERS = 256
 MAX_PATHS = 100_000       # monomials in one equation of a refutation
 
-_LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
+_LABEL = re.compile(r"^(0|[1-9][0-9]{0,8}):(0|[1-9][0-9]{0,8})$")     # indices < 10^9
 
 
 def label(x) -> tuple[int, int]:

@@ -74,7 +74,7 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         _need(L == 1, f"rule layer needs a single mask, this chain has {L}")
     elif rule == "C3":
         s = integer(proof["split"], "C3 split")
-        _need(1 <= s < L, f"C3 split {s} is outside 1..{L - 1}")
+        _need(1 <= s < L, f"C3 split {short(s)} is outside 1..{L - 1}")
         _need(chain.split_is_disjoint(s), f"C3 at split {s}: twin-class rectangles overlap")
         check_closed(chain.slice(s + 1, L), proof["left"], tally)
         check_closed(chain.slice(1, s), proof["right"], tally)
@@ -319,7 +319,7 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
     comps = replay(state, red["steps"])
     check_core(state, red["core"])
     k = integer(proof["component"], "component")
-    _need(0 <= k < len(comps), f"component {k} does not exist")
+    _need(0 <= k < len(comps), f"component {short(k)} does not exist")
 
     def target(a, b):
         out, inp = (a, b) if a[0] == L else (b, a)
@@ -373,7 +373,7 @@ def check_not_member(widths, layers, chain: Chain, proof) -> str:
         comp = sorted(state.succ)
     else:
         k = integer(k, "component")
-        _need(0 <= k < len(comps), f"component {k} does not exist")
+        _need(0 <= k < len(comps), f"component {short(k)} does not exist")
         comp = comps[k]
     L = len(layers)
 
