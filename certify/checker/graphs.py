@@ -175,7 +175,7 @@ class Chain:
         """C3 hypothesis at level s: twin classes have disjoint rectangles.
         Reachability as Python-int bitsets: O(edges) integer operations."""
         spend(sum(len(lev) for lev in self.levels) + sum(len(p) for d in self.pred for p in d.values())
-              * (1 + len(self.levels[0]) // 64 + len(self.levels[-1]) // 64))   # bitset width
+              * (1 + (len(self.levels[0]) + len(self.levels[-1])) // 2048))   # bitset width
         below = {i: 1 << pos for pos, i in enumerate(self.levels[0])}    # inputs reaching a node
         for k in range(1, s + 1):
             prev, below = below, {}
@@ -203,7 +203,7 @@ class Chain:
         for rows, cols in rect.values():
             if not cols:
                 continue
-            spend(bin(rows).count("1") * (1 + len(self.levels[0]) // 64))   # one step per output
+            spend(bin(rows).count("1") * (1 + len(self.levels[0]) // 2048))   # one step per output
             while rows:
                 low = rows & -rows
                 rows ^= low
@@ -343,7 +343,7 @@ def replay(state: State, steps) -> list[list]:
                 for v in gone:
                     (state.sinks if is_sink else state.sources).discard(v)
                     state.delete(v)
-                spend(len(state.dc))
+                spend(10 * len(state.dc))
                 state.dc = {p for p in state.dc if not (p[0] in gone or p[1] in gone)}
         elif rule == "R2":
             h, side = label(step["node"]), step["side"]
@@ -368,6 +368,7 @@ def replay(state: State, steps) -> list[list]:
                   f"{where}: {len(nodes)} twins cannot fill a {len(Q)}x{len(P)} block")
             _finish_merge(state, nodes, [(p, q) for p in P for q in Q], step, where)
         elif rule == "R7":
+            spend(10 * len(state.dc))         # rebuilding a set of label pairs: about 10 units each
             state.succ, state.pred = state.pred, state.succ
             state.sources, state.sinks = state.sinks, state.sources
             state.dc = {(b, a) for a, b in state.dc}

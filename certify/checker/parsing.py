@@ -20,7 +20,7 @@ from .numbers import Reject, short
 MAX_FILE_BYTES = 128 * 2 ** 20    # the engine's largest support (4,000,000 non-zeros) fits
 MAX_DEPTH = 512                   # JSON nesting (a C3 tree on 256 masks needs about 260)
 MAX_INT_DIGITS = 12               # JSON integer literals (indices, exponents, powers)
-MAX_WORK = 500_000_000            # replay work units per certificate (see ``spend``)
+MAX_WORK = 100_000_000            # replay work units per certificate (see ``spend``)
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _LONG_NUMBER = re.compile(r"[0-9]{%d,}" % (MAX_INT_DIGITS + 1))
