@@ -211,6 +211,7 @@ def test_work_budget_is_enforced(corpus, monkeypatch):
     # refuses it with the reason (the mechanism, independent of the figure).
     assert check_certificate(corpus["butterfly_256"]).accepted
     monkeypatch.setattr("certify.checker.parsing.MAX_WORK", 100)
+    monkeypatch.setattr("certify.checker.parsing.WORK_PER_SIZE", 0)
     for name in ("butterfly_256", "lu_8", "engine_routed"):
         v = check_certificate(corpus[name])
         assert not v.accepted and "more than 100 work units" in v.message, (name, v.message)

@@ -20,7 +20,8 @@ from .numbers import Reject, short
 MAX_FILE_BYTES = 128 * 2 ** 20    # the engine's largest support (4,000,000 non-zeros) fits
 MAX_DEPTH = 512                   # JSON nesting (a C3 tree on 256 masks needs about 260)
 MAX_INT_DIGITS = 12               # JSON integer literals (indices, exponents, powers)
-MAX_WORK = 100_000_000            # replay work units per certificate (see ``spend``)
+MAX_WORK = 100_000_000            # replay work units per certificate (see ``spend``), plus
+WORK_PER_SIZE = 1                 # this many per (node + non-zero) x layer of the support
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _LONG_NUMBER = re.compile(r"[0-9]{%d,}" % (MAX_INT_DIGITS + 1))
@@ -77,15 +78,18 @@ def fields(obj, what: str, required, optional=()) -> dict:
 
 # Replay work (graph elements visited, monomials enumerated, products formed),
 # summed over one certificate: caps what no single bound catches, such as
-# thousands of steps that each walk a large graph.  check_certificate resets it.
-_work = [0]
+# thousands of steps that each walk a large graph.  The allowance grows with
+# the support as much as re-deriving a C3 tree on it may need (a C3 node costs
+# one pass over its sub-chain), so a large legitimate certificate passes while
+# a small hostile one cannot run for long.  check_certificate resets it.
+_work = [0, MAX_WORK]
 
 
-def reset_work() -> None:
-    _work[0] = 0
+def reset_work(support_size: int = 0, layers: int = 0) -> None:
+    _work[:] = [0, MAX_WORK + WORK_PER_SIZE * support_size * layers]
 
 
 def spend(units: int) -> None:
     _work[0] += units
-    if _work[0] > MAX_WORK:
-        raise over_budget(f"replaying this certificate takes more than {MAX_WORK:,} work units")
+    if _work[0] > _work[1]:
+        raise over_budget(f"replaying this certificate takes more than {_work[1]:,} work units")

@@ -409,6 +409,7 @@ def check_certificate(obj) -> Verdict:
     reset_work()
     try:
         widths, layers = parse_support(obj["support"])
+        reset_work(sum(widths) + sum(map(len, layers)), len(layers))
         _need(isinstance(obj["support_sha256"], str) and fingerprint(obj["support"]) == obj["support_sha256"],
               "the support does not match its SHA-256 fingerprint")
         chain = Chain.of_support(widths, layers)
