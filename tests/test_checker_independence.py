@@ -54,3 +54,17 @@ def test_running_the_checker_loads_no_engine_module(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = eval(out)
     assert all(m == "certify" or m.startswith("certify.checker") for m in loaded), loaded
+
+
+def test_trusted_code_stays_small_and_its_documented_size_is_true():
+    import re
+    counts = {f.name: len(f.read_text().splitlines()) for f in sorted(CHECKER.glob("*.py"))}
+    total = sum(counts.values())
+    assert total < 1500, total
+    doc = (CHECKER.parent.parent / "docs" / "certificate-format.md").read_text()
+    m = re.search(r"\*\*Size\.\*\*.*?([0-9,]+) lines in total \(`wc -l certify/checker/\*\.py`:\s*(.*?)\)",
+                  doc, re.S)
+    assert m, "docs/certificate-format.md states the checker's line count"
+    assert int(m.group(1).replace(",", "")) == total
+    stated = dict((name, int(n)) for name, n in re.findall(r"`([a-z_]+\.py)` ([0-9]+)", m.group(2)))
+    assert stated == counts

@@ -94,8 +94,16 @@ def test_checker_batch_survives_bad_files(tmp_path, lu3):
     deep.write_text("[" * 100000 + "]" * 100000)
     r = subprocess.run([sys.executable, "-m", "certify.checker", str(huge), str(deep), str(good)],
                        capture_output=True, text=True)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert f"{good}: accepted" in r.stdout and r.stderr.count("unreadable") == 2
+    # Over the budget: a rejection (exit 1) with the reason, before json.loads runs.
+    assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout
+    assert f"{good}: accepted" in r.stdout
+    assert f"{huge}: REJECTED: beyond this checker's budget: a number literal has more than 12 digits" in r.stdout
+    assert f"{deep}: REJECTED: beyond this checker's budget: JSON nesting deeper than 512 levels" in r.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"format": "\xff"}')
+    r = subprocess.run([sys.executable, "-m", "certify.checker", str(huge), str(bad), str(good)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("unreadable") == 1 and "Traceback" not in r.stderr
 
 
 def test_oversized_and_deep_json_supports(tmp_path):

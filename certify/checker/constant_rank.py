@@ -22,6 +22,7 @@ from flint import fmpq_mat, fmpq_mpoly_ctx
 
 from .graphs import label, labels
 from .numbers import Reject, integer, rational
+from .parsing import fields, spend
 
 MAX_VARS = 24
 MAX_COLS = 24
@@ -39,6 +40,7 @@ def _need(cond: bool, msg: str) -> None:
 def _poly(terms, ctx, n: int, allowed=None):
     """[[[[var, power], ...], "coef"], ...] -> fmpq_mpoly."""
     _need(isinstance(terms, list) and len(terms) <= MAX_TERMS, "C4: a polynomial must be a list of terms")
+    spend(len(terms))
     out = {}
     for term in terms:
         _need(isinstance(term, list) and len(term) == 2 and isinstance(term[0], list),
@@ -63,6 +65,7 @@ def _det(rows: list[dict], I: list[int], J: list[int], ctx):
     dp = {0: one}
     for c in J:
         new: dict = {}
+        spend(len(dp) * len(I) * (1 + sum(len(v) for v in dp.values()) // max(len(dp), 1)))
         for mask, val in dp.items():
             for pos, i in enumerate(I):
                 if not (mask >> pos & 1) and c in rows[i]:
@@ -159,7 +162,7 @@ def check_c4(state, comp: list, proof: dict) -> None:
     _need(r <= MAX_MINOR, "C4: minors beyond this checker's bound")
     seen = set()
     for chart in charts:
-        ones = tuple(labels(chart["ones"], "C4 chart"))
+        ones = tuple(labels(fields(chart, "C4 chart", ("ones", "minors"))["ones"], "C4 chart"))
         _need(ones in expected and ones not in seen, "C4: a chart is repeated or not a chart")
         seen.add(ones)
         fixed = {dindex[(h, v)] for h, v in zip(hidden, ones)}
@@ -169,7 +172,7 @@ def check_c4(state, comp: list, proof: dict) -> None:
         _need(isinstance(minors, list) and minors, "C4: a chart needs minors")
         total = ctx.from_dict({})
         for m in minors:
-            I, J = m["rows"], m["cols"]
+            I, J = fields(m, "C4 minor", ("rows", "cols", "cofactor"))["rows"], m["cols"]
             _need(isinstance(I, list) and isinstance(J, list) and len(I) == len(J) == r
                   and all(type(i) is int and 0 <= i < len(rows) for i in I) and len(set(I)) == r
                   and all(type(j) is int and 0 <= j < n for j in J) and len(set(J)) == r,

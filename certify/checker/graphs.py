@@ -11,12 +11,13 @@ import json
 import re
 
 from .numbers import Reject, integer, short
+from .parsing import fields, spend
 
 MAX_NODES = 200_000       # widths summed over all levels
 MAX_LAYERS = 256
 MAX_PATHS = 100_000       # monomials in one equation of a refutation
 
-_LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
+_LABEL = re.compile(r"^(0|[1-9][0-9]{0,8}):(0|[1-9][0-9]{0,8})$")     # indices < 10^9
 
 
 def label(x) -> tuple[int, int]:
@@ -146,6 +147,7 @@ class Chain:
         return out
 
     def restrict(self, nodes: set) -> "Chain":
+        spend(sum(len(lev) for lev in self.levels))
         levels = [[i for i in lev if (self.first + k, i) in nodes] for k, lev in enumerate(self.levels)]
         pred = [{} for _ in levels]
         for k in range(1, len(levels)):
@@ -159,6 +161,7 @@ class Chain:
         """(u, v) label pairs; sub-chains only keep edges between their nodes."""
         for k in range(1, len(self.levels)):
             below = set(self.levels[k - 1])
+            spend(len(below) + sum(len(self.pred[k].get(i, ())) for i in self.levels[k]))
             for i in self.levels[k]:
                 for j in self.pred[k].get(i, []):
                     if j in below:
@@ -175,6 +178,8 @@ class Chain:
     def split_is_disjoint(self, s: int) -> bool:
         """C3 hypothesis at level s: twin classes have disjoint rectangles.
         Reachability as Python-int bitsets: O(edges) integer operations."""
+        spend(sum(len(lev) for lev in self.levels) + sum(len(p) for d in self.pred for p in d.values())
+              * (1 + (len(self.levels[0]) + len(self.levels[-1])) // 2048))   # bitset width
         # Inputs reaching each node, level by level; kept on the chain (and its
         # prefix slices), so the nested C3 checks of a proof tree do not
         # recompute them: O(L x edges) instead of O(L^2 x edges).
@@ -208,6 +213,7 @@ class Chain:
         for rows, cols in rect.values():
             if not cols:
                 continue
+            spend(bin(rows).count("1") * (1 + len(self.levels[0]) // 2048))   # one step per output
             while rows:
                 low = rows & -rows
                 rows ^= low
@@ -249,6 +255,7 @@ class State:
     def reach(self, starts, nbrs) -> set:
         seen, todo = set(starts), list(starts)
         while todo:
+            spend(1 + len(nbrs[todo[-1]]))
             for y in nbrs[todo.pop()]:
                 if y not in seen:
                     seen.add(y)
@@ -257,10 +264,12 @@ class State:
 
     def components(self) -> list[list]:
         """Components containing a hidden node, sorted."""
+        spend(len(self.succ) + sum(map(len, self.succ.values())))
         adj = {v: self.succ[v] | self.pred[v] for v in self.succ}
         return [c for c in connected_components(adj) if any(self.hidden(x) for x in c)]
 
     def core(self) -> dict:
+        spend(len(self.succ) + sum(map(len, self.succ.values())) + len(self.dc))
         return {"sources": sorted(self.sources), "sinks": sorted(self.sinks),
                 "hidden": sorted(v for v in self.succ if self.hidden(v)),
                 "edges": sorted((u, v) for u in self.succ for v in self.succ[u]),
@@ -278,6 +287,7 @@ class State:
         if n_paths(source) > MAX_PATHS:
             raise Reject(f"{source} -> {sink} has more than {MAX_PATHS} paths; beyond this checker's bound")
         out = []
+        spend(len(count) + count[source] * (1 + abs(source[0] - sink[0])))
 
         def walk(v, acc):                 # only into branches that reach the sink
             if v == sink:
@@ -296,6 +306,11 @@ def _need(cond: bool, msg: str) -> None:
         raise Reject(msg)
 
 
+STEP_FIELDS = {"R1": ("nodes",), "R5": ("edges",), "R5-drop": ("sinks", "sources"),
+               "R2": ("node", "side", "parallel"), "R4": ("nodes", "parallel"), "R7": (),
+               "R6": ("components",)}
+
+
 def replay(state: State, steps) -> list[list]:
     """Check and apply every step; return the components named by the final
     R6 step (which must be last)."""
@@ -303,7 +318,10 @@ def replay(state: State, steps) -> list[list]:
     for k, step in enumerate(steps):
         _need(isinstance(step, dict), f"reduction step {k}: not an object")
         rule = step.get("rule")
+        _need(isinstance(rule, str) and rule in STEP_FIELDS, f"reduction step {k}: unknown rule {short(rule)}")
         where = f"reduction step {k} ({rule})"
+        fields(step, where, ("rule",) + STEP_FIELDS[rule])
+        spend(1)
         if rule == "R1":
             nodes = labels(step["nodes"], where)
             _need(bool(nodes), f"{where}: no nodes")
@@ -327,13 +345,16 @@ def replay(state: State, steps) -> list[list]:
             for group, is_sink in ((sinks, True), (sources, False)):
                 for v in group:
                     line = [(v, j) for j in state.sources] if is_sink else [(i, v) for i in state.sinks]
+                    spend(len(line))
                     _need(v in (state.sinks if is_sink else state.sources) and
                           all(p in state.dc for p in line),
                           f"{where}: {v} is not wholly don't-care")
-                for v in set(group):
+                gone = set(group)
+                for v in gone:
                     (state.sinks if is_sink else state.sources).discard(v)
                     state.delete(v)
-                    state.dc = {p for p in state.dc if v not in p}
+                spend(10 * len(state.dc))
+                state.dc = {p for p in state.dc if not (p[0] in gone or p[1] in gone)}
         elif rule == "R2":
             h, side = label(step["node"]), step["side"]
             _need(state.hidden(h), f"{where}: {h} is not a hidden node")
@@ -357,11 +378,13 @@ def replay(state: State, steps) -> list[list]:
                   f"{where}: {len(nodes)} twins cannot fill a {len(Q)}x{len(P)} block")
             _finish_merge(state, nodes, [(p, q) for p in P for q in Q], step, where)
         elif rule == "R7":
+            spend(10 * len(state.dc))         # rebuilding a set of label pairs: about 10 units each
             state.succ, state.pred = state.pred, state.succ
             state.sources, state.sinks = state.sinks, state.sources
             state.dc = {(b, a) for a, b in state.dc}
         elif rule == "R6":
             _need(k == len(steps) - 1, f"{where}: R6 must be the last step")
+            _need(isinstance(step["components"], list), f"{where}: components must be a list")
             stated = [labels(c, where) for c in step["components"]]
             _need(stated == state.components(), f"{where}: components differ from the replayed state")
             return stated
@@ -373,6 +396,7 @@ def replay(state: State, steps) -> list[list]:
 def _finish_merge(state: State, remove: list, new: list, step: dict, where: str) -> None:
     """Delete ``remove``, add ``new`` edges; the stated parallel list must be
     exactly the new edges that already existed (R3)."""
+    spend(len(new))
     parallel = sorted(e for e in set(new) if e[1] in state.succ[e[0]])
     _need(pair_labels(step["parallel"], where) == parallel, f"{where}: parallel-edge list is wrong")
     for v in remove:
@@ -382,8 +406,7 @@ def _finish_merge(state: State, remove: list, new: list, step: dict, where: str)
 
 
 def check_core(state: State, stated) -> None:
-    if not isinstance(stated, dict):
-        raise Reject("reduction: core must be an object")
+    fields(stated, "reduction core", ("sources", "sinks", "hidden", "edges", "dont_care"))
     mine = state.core()
     for key in ("sources", "sinks", "hidden"):
         if labels(stated.get(key), f"core {key}") != mine[key]:
@@ -423,12 +446,14 @@ def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
     for h in hidden:
         _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
               f"{rule}: {h} is not a two-factor node")
+        spend(len(state.succ[h]) * len(state.pred[h]))
         omega = {(q, p) for q in state.succ[h] for p in state.pred[h] if (q, p) not in state.dc}
         _need(not (omega & used), f"{rule}: observed patterns overlap at {h}")
         used |= omega
         rows: dict = {}
         for q, p in omega:
             rows.setdefault(q, set()).add(p)
+        spend(len(rows) ** 2)
         # Complete blocks: rows of one block have equal column sets, and rows
         # of different blocks have disjoint ones.
         blocks: list[set] = []

@@ -6,6 +6,7 @@ Imports only the standard library and FLINT (never the engine).
 from __future__ import annotations
 
 import re
+import reprlib
 
 from flint import fmpq, fmpq_poly
 
@@ -14,9 +15,20 @@ class Reject(Exception):
     """The certificate is well-formed JSON but does not prove its claim."""
 
 
+class _Short(reprlib.Repr):
+    def repr_int(self, x, level):          # never convert a huge integer to decimal
+        return repr(x) if abs(x) < 10 ** 30 else f"<an integer of {x.bit_length()} bits>"
+
+
+_REPR = _Short()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 3, 6, 6
+_REPR.maxstring = _REPR.maxlong = _REPR.maxother = 80
+
+
 def short(x, n: int = 60) -> str:
-    """repr(x), cut: a rejection message never echoes a whole hostile input."""
-    text = repr(x)
+    """repr(x), cut: a rejection message never echoes (or even renders) a
+    whole hostile input."""
+    text = _REPR.repr(x)
     return text if len(text) <= n else text[:n] + "..."
 
 
@@ -57,9 +69,13 @@ def laurent_terms(x, what: str) -> dict[int, fmpq]:
             raise Reject(f"{what}: bad term {short(term)}")
         e = integer(term[0], f"{what}: exponent")
         if abs(e) > MAX_EXPONENT:
-            raise Reject(f"{what}: exponent {e} is beyond this checker's bound {MAX_EXPONENT}")
-        out[e] = out.get(e, fmpq(0)) + rational(term[1])
-    return {e: c for e, c in out.items() if c != 0}
+            raise Reject(f"{what}: exponent {short(e)} is beyond this checker's bound {MAX_EXPONENT}")
+        if out and e <= max(out):
+            raise Reject(f"{what}: exponents must be strictly increasing")
+        out[e] = rational(term[1])
+        if out[e] == 0:
+            raise Reject(f"{what}: a term with coefficient 0")
+    return out
 
 
 def shifted_poly(terms: dict[int, fmpq], shift: int) -> fmpq_poly:

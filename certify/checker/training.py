@@ -18,6 +18,7 @@ from flint import fmpq
 
 from .graphs import Chain
 from .numbers import MAX_FORWARD_TERMS, Reject, integer, l_add, l_mul, laurent_terms, rational, short
+from .parsing import fields, spend
 
 
 MAX_POINTS = 200_000
@@ -31,6 +32,8 @@ def _need(cond: bool, msg: str) -> None:
 def check_optimum_exists(widths, layers, proof) -> str:
     _need(isinstance(proof, dict), "proof must be an object")
     rule = proof.get("rule")
+    if rule in ("no-hidden-layer", "one-hidden-layer"):
+        fields(proof, rule, ("rule",))
     if rule == "no-hidden-layer":
         _need(len(layers) == 1, "no-hidden-layer needs a single mask")
         return "optimum exists: no hidden layer (affine network)"
@@ -48,6 +51,7 @@ def check_optimum_exists(widths, layers, proof) -> str:
 def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
     _need(isinstance(proof, dict) and proof.get("rule") == "training-set",
           "no_optimum needs rule training-set")
+    fields(proof, "training-set proof", ("rule", "columns", "linear", "t", "targets", "theta"))
     cols = proof["columns"]
     _need(isinstance(cols, list) and cols and all(type(j) is int for j in cols)
           and cols == sorted(set(cols)) and 0 <= cols[0] and cols[-1] < widths[0],
@@ -75,8 +79,9 @@ def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
     _need(len(set(ts)) == len(ts), "the curve parameters t_i are not distinct")
     targets = proof["targets"]
     _need(isinstance(targets, list) and len(targets) == len(ts), "one target per data point")
-    inputs = []
+    inputs, size = [], d * max(map(len, proof["t"]))     # digits of one input entry, at most
     for n, (t, y) in enumerate(zip(ts, targets)):
+        spend(sum(widths) + d * size)
         x = [fmpq(0)] * widths[0]
         for k, j in enumerate(cols):
             x[j] = t ** (k + 1)
@@ -87,12 +92,17 @@ def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
         _need([rational(v) for v in y] == want, f"target {n} is not A' x(t_{n})")
         inputs.append((x, want))
     weights, biases = _theta(widths, layers, proof["theta"])
+    size += sum(len(m) + max((len(c) for term in layer for _, c in term[2]), default=1)
+                for m, layer in zip(weights, proof["theta"]["weights"]))
+    size += sum(max((len(c) for b in layer for _, c in b), default=1) for layer in proof["theta"]["biases"])
     for n, (x, y) in enumerate(inputs):
+        spend(sum(widths))
         h = [{0: v} if v != 0 else {} for v in x]
         for l in range(L):
             z = [dict(b) for b in biases[l]]
             for (i, j), w in weights[l].items():
                 if h[j]:
+                    spend(len(w) * len(h[j]) * size)
                     z[i] = l_add(z[i], l_mul(w, h[j]))
                     _need(len(z[i]) <= MAX_FORWARD_TERMS, "forward pass: beyond this checker's bound")
             if l < L - 1:
@@ -109,8 +119,8 @@ def check_no_optimum(widths, layers, proof, check_not_closed) -> str:
 
 
 def _theta(widths, layers, obj):
-    _need(isinstance(obj, dict) and isinstance(obj.get("weights"), list)
-          and isinstance(obj.get("biases"), list), "theta needs weights and biases")
+    fields(obj, "theta", ("weights", "biases"))
+    _need(isinstance(obj["weights"], list) and isinstance(obj["biases"], list), "theta needs weights and biases")
     L = len(layers)
     _need(len(obj["weights"]) == L and len(obj["biases"]) == L, f"theta must have {L} layers")
     weights = []

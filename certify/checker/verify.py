@@ -28,13 +28,22 @@ from .constant_rank import check_c4, check_c6
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly, short
+from .parsing import MAX_FILE_BYTES, fields, loads, over_budget, reset_work, spend
 from .training import check_no_optimum, check_optimum_exists
 
 FORMAT = "certify-certificate/1"
+TOP_FIELDS = ("format", "claim", "support_sha256", "support", "proof")
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
 # The name says how the curve was found; what is checked is the same for all:
 # curve, limit, reduction and refutation.
-WITNESS_RULES = ("W1", "W2", "W3", "routed")
+# The witness field is an annotation for the reader (not part of the proof);
+# only its keys are checked.
+WITNESS_RULES = {"W1": ("node", "rows", "cols", "cancel"),
+                 "W2": ("nodes", "shared", "exclusive", "both", "transposed"),
+                 "W3": ("nodes", "entry", "rows", "cols"),
+                 "routed": ("free_layers", "matchings", "effective_rule")}
+CLOSED_FIELDS = {"layer": (), "C3": ("split", "left", "right"), "components": ("parts",),
+                 "reduce": ("steps", "core", "components")}
 
 
 class Malformed(Exception):
@@ -60,13 +69,15 @@ def _need(cond: bool, msg: str) -> None:
 def check_closed(chain: Chain, proof, tally: dict) -> None:
     _need(isinstance(proof, dict), "proof node must be an object")
     rule = proof.get("rule")
+    _need(isinstance(rule, str) and rule in CLOSED_FIELDS, f"rule {short(rule)} does not prove closedness")
+    fields(proof, f"proof node {rule}", ("rule",) + CLOSED_FIELDS[rule])
     tally[rule] = tally.get(rule, 0) + 1
     L = chain.depth
     if rule == "layer":
         _need(L == 1, f"rule layer needs a single mask, this chain has {L}")
     elif rule == "C3":
         s = integer(proof["split"], "C3 split")
-        _need(1 <= s < L, f"C3 split {s} is outside 1..{L - 1}")
+        _need(1 <= s < L, f"C3 split {short(s)} is outside 1..{L - 1}")
         _need(chain.split_is_disjoint(s), f"C3 at split {s}: twin-class rectangles overlap")
         check_closed(chain.slice(s + 1, L), proof["left"], tally)
         check_closed(chain.slice(1, s), proof["right"], tally)
@@ -74,7 +85,8 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         parts = proof["parts"]
         _need(isinstance(parts, list), "components: parts must be a list")
         comps = chain.components()
-        _need([labels(p["nodes"], "components") for p in parts] == comps,
+        _need([labels(fields(p, "components part", ("nodes", "proof"))["nodes"], "components")
+               for p in parts] == comps,
               "components: the parts are not the connected components of the chain")
         for comp, part in zip(comps, parts):
             check_closed(chain.restrict(set(comp)), part["proof"], tally)
@@ -86,26 +98,28 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         _need(isinstance(rules, list) and len(rules) == len(comps),
               "reduce: one C1/C2 rule is needed per component with a hidden node")
         for comp, r in zip(comps, rules):
-            if r.get("rule") == "C4":
-                check_c4(state, comp, r)
-            elif r.get("rule") == "C6":
-                check_c6(state, comp, r)
+            rule = r.get("rule") if isinstance(r, dict) else None
+            if rule == "C4":
+                check_c4(state, comp, fields(r, "C4 component", ("rule", "orientation", "rank", "kernel",
+                                                                 "point", "charts")))
+            elif rule == "C6":
+                check_c6(state, comp, fields(r, "C6 component", ("rule", "orientation", "point")))
             else:
-                closed_by_c1_c2(state, comp, r.get("rule"))
+                closed_by_c1_c2(state, comp, fields(r, "reduce component", ("rule",))["rule"])
             tally[r["rule"]] = tally.get(r["rule"], 0) + 1
-    else:
-        raise Reject(f"rule {short(rule)} does not prove closedness")
 
 
 # ---------------------------------------------------------------------------
 # not closed
 # ---------------------------------------------------------------------------
 
-def sparse_product(a: dict, b: dict, zero) -> dict:
-    """a @ b for matrices stored as {(row, column): value}."""
+def sparse_product(a: dict, b: dict, zero, size: int = 1) -> dict:
+    """a @ b for matrices stored as {(row, column): value}; ``size`` bounds
+    the cost of one multiply-add (digits times coefficients)."""
     by_row: dict = {}
     for (k, j), y in b.items():
         by_row.setdefault(k, []).append((j, y))
+    spend(len(a) + size * sum(len(by_row.get(k, ())) for (_, k) in a))
     out: dict = {}
     for (i, k), x in a.items():
         for j, y in by_row.get(k, []):
@@ -119,25 +133,27 @@ def curve_limit(widths, layers, curve) -> dict:
     L = len(layers)
     _need(isinstance(curve, list) and len(curve) == L, f"curve must list {L} layers")
     allowed = [set(pairs) for pairs in layers]
-    mats, shift, span = [], 0, 0
+    mats, shift, span, digits = [], 0, 0, 0
     for l, entries in enumerate(curve, start=1):
         _need(isinstance(entries, list), f"curve layer {l} must be a list")
-        raw = {}
+        raw, width = {}, 1
         for item in entries:
             _need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {short(item)}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
             _need((i, j) in allowed[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
             _need((i, j) not in raw, f"curve layer {l}: entry ({i},{j}) given twice")
             raw[(i, j)] = laurent_terms(item[2], f"curve layer {l} entry ({i},{j})")
+            width = max(width, max((len(c) for _, c in item[2]), default=1))
         k = max([0] + [-e for t in raw.values() for e in t])   # pole order of this layer
         shift += k
         span += max([0] + [e + k for t in raw.values() for e in t])
         _need(span <= MAX_CURVE_DEGREE, "curve: the product's degree in t is beyond this checker's bound")
+        digits += width + len(raw)           # coefficient digits of a partial product, at most
         mats.append({ij: shifted_poly(t, k) for ij, t in raw.items() if t})
     # Product W_L ... W_1 = t^(-shift) * (product of the polynomial matrices).
     prod = mats[0]
     for m in mats[1:]:
-        prod = sparse_product(m, prod, fmpq_poly(0))
+        prod = sparse_product(m, prod, fmpq_poly(0), digits * (span + 1))
     limit = {}
     for (i, j), p in sorted(prod.items()):
         for e in range(min(shift, p.degree() + 1)):
@@ -149,7 +165,8 @@ def curve_limit(widths, layers, curve) -> dict:
 
 def parse_limit(obj, widths) -> dict:
     shape = [widths[-1], widths[0]]
-    _need(isinstance(obj, dict) and set(obj) == {"shape", "nonzeros"} and obj["shape"] == shape
+    fields(obj, "limit/matrix", ("shape", "nonzeros"))
+    _need(obj["shape"] == shape
           and isinstance(obj["nonzeros"], list), f"limit must be {{\"shape\": {shape}, \"nonzeros\": [...]}}")
     out, last = {}, (-1, -1)
     for item in obj["nonzeros"]:
@@ -180,8 +197,12 @@ def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
     for u, v in variables:
         _need(u in inside and v in state.succ.get(u, ()), f"nullstellensatz: {u}->{v} is not an edge "
                                                           "of the component")
+    degree = integer(refutation["degree"], "nullstellensatz degree")
+    _need(0 <= degree <= MAX_COFACTOR_DEGREE, "nullstellensatz: degree beyond the checker's bound")
     cofactors = refutation["cofactors"]
     _need(isinstance(cofactors, list) and cofactors, "nullstellensatz: cofactors must be a non-empty list")
+    for item in cofactors:
+        fields(item, "nullstellensatz cofactor", ("entry", "terms"))
     terms = sum(len(c["terms"]) if isinstance(c, dict) and isinstance(c.get("terms"), list) else 0
                 for c in cofactors)
     _need(terms <= MAX_COFACTOR_TERMS and terms * len(variables) <= MAX_DENSE_EXPONENTS,
@@ -218,10 +239,11 @@ def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
                 k, p = integer(pair[0], "variable"), integer(pair[1], "power")
                 _need(0 <= k < n and 1 <= p and e[k] == 0, "nullstellensatz: bad power")
                 e[k] = p
-            _need(sum(e) <= MAX_COFACTOR_DEGREE, "nullstellensatz: cofactor degree beyond the checker's bound")
+            _need(sum(e) <= degree, "nullstellensatz: a cofactor term's degree is above the stated degree")
             key = tuple(e)
             _need(key not in g, "nullstellensatz: repeated monomial")
             g[key] = rational(term[1])
+            spend(len(term[1]) * len(phi))
         size += len(g) * len(phi)
         _need(size <= MAX_COFACTOR_TERMS, "nullstellensatz: too many terms for this checker")
         total += ctx.from_dict(g) * ctx.from_dict(phi)
@@ -234,7 +256,11 @@ def check_refutation(state: State, comp: list, refutation, target) -> int:
     Nullstellensatz."""
     _need(isinstance(refutation, dict), "refutation must be an object")
     if refutation.get("method") == "nullstellensatz":
+        fields(refutation, "nullstellensatz", ("method", "degree", "variables", "cofactors"))
         return check_nullstellensatz(state, comp, refutation, target)
+    _need(refutation.get("method") == "propagation",
+          "refutation: the method must be propagation or nullstellensatz")
+    fields(refutation, "propagation", ("method", "steps"))
     return check_propagation(state, comp, refutation, target)
 
 
@@ -242,8 +268,6 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
     """Replay a propagation refutation.  Step k may use only the facts of the
     steps it lists in ``uses`` (all earlier); the last step must reach a
     contradiction and every other step must be used by a later one."""
-    _need(refutation.get("method") == "propagation",
-          "refutation: the method must be propagation or nullstellensatz")
     steps = refutation["steps"]
     _need(isinstance(steps, list) and steps, "refutation: steps must be a non-empty list")
     inside = set(comp)
@@ -252,10 +276,12 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
     for n, step in enumerate(steps):
         where = f"refutation step {n}"
         _need(isinstance(step, dict), f"{where}: not an object")
+        fields(step, where, ("entry", "rule", "uses") + (("var",) if step.get("rule") == "zero" else ()))
         uses = step["uses"]
         _need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
               f"{where}: uses must list earlier steps")
         used.update(uses)
+        spend(1 + len(uses))
         zero = set().union(*(facts[k][0] for k in uses))
         nonzero = set().union(*(facts[k][1] for k in uses))
         (snk, src), = pair_labels([step["entry"]], where)
@@ -287,21 +313,23 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
 
 def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
     """Verify a W1 proof; return the (sparse) limit it refutes."""
-    _need(isinstance(proof, dict) and proof.get("rule") in WITNESS_RULES,
-          f"rule {short(proof.get('rule') if isinstance(proof, dict) else proof)} does not prove non-closedness")
+    rule = proof.get("rule") if isinstance(proof, dict) else proof
+    _need(isinstance(rule, str) and rule in WITNESS_RULES, f"rule {short(rule)} does not prove non-closedness")
+    fields(proof, f"{rule} proof", ("rule", "reduction", "component", "curve", "limit", "refutation"), ("witness",))
+    if "witness" in proof:
+        fields(proof["witness"], f"{rule} witness", WITNESS_RULES[rule])
     L = len(layers)
     stated = parse_limit(proof["limit"], widths)
     computed = curve_limit(widths, layers, proof["curve"])
     for i, j in sorted(set(stated) | set(computed)):
         a, b = stated.get((i, j), 0), computed.get((i, j), 0)
         _need(a == b, f"limit entry ({i},{j}) is stated as {a} but the curve tends to {b}")
-    red = proof["reduction"]
-    _need(isinstance(red, dict), "reduction must be an object")
+    red = fields(proof["reduction"], "reduction", ("steps", "core"))
     state = State(chain)
     comps = replay(state, red["steps"])
     check_core(state, red["core"])
     k = integer(proof["component"], "component")
-    _need(0 <= k < len(comps), f"component {k} does not exist")
+    _need(0 <= k < len(comps), f"component {short(k)} does not exist")
 
     def target(a, b):
         out, inp = (a, b) if a[0] == L else (b, a)
@@ -318,19 +346,23 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
 
 def check_member(widths, layers, proof) -> str:
     """The factors lie on the support and multiply exactly to the matrix."""
+    fields(proof, "member proof", ("rule", "matrix", "factors"))
     M = parse_limit(proof["matrix"], widths)
     factors = proof["factors"]
     _need(isinstance(factors, list) and len(factors) == len(layers), f"factors must list {len(layers)} layers")
-    prod = None
+    prod, digits = None, 0
     for l, entries in enumerate(factors):
         allowed, m = set(layers[l]), {}
         _need(isinstance(entries, list), f"factor {l + 1} must be a list")
+        width = 1
         for item in entries:
             _need(isinstance(item, list) and len(item) == 3, f"factor {l + 1}: bad entry {short(item)}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
             _need((i, j) in allowed and (i, j) not in m, f"factor {l + 1}: ({i},{j}) is off the support or repeated")
             m[(i, j)] = rational(item[2])
-        prod = m if prod is None else sparse_product(m, prod, 0)
+            width = max(width, len(item[2]))
+        digits += width + len(m)
+        prod = m if prod is None else sparse_product(m, prod, 0, digits)
     for i, j in sorted(set(M) | set(prod)):
         a, b = M.get((i, j), 0), prod.get((i, j), 0)
         _need(a == b, f"entry ({i},{j}) of the product is {b}, not {a}")
@@ -340,9 +372,9 @@ def check_member(widths, layers, proof) -> str:
 def check_not_member(widths, layers, chain: Chain, proof) -> str:
     """The reduction replays; the refutation holds on the named component
     (or, with component null, on the whole reduced state)."""
+    fields(proof, "not_member proof", ("rule", "matrix", "reduction", "component", "refutation"))
     M = parse_limit(proof["matrix"], widths)
-    red = proof["reduction"]
-    _need(isinstance(red, dict), "reduction must be an object")
+    red = fields(proof["reduction"], "reduction", ("steps", "core"))
     state = State(chain)
     comps = replay(state, red["steps"])
     check_core(state, red["core"])
@@ -351,7 +383,7 @@ def check_not_member(widths, layers, chain: Chain, proof) -> str:
         comp = sorted(state.succ)
     else:
         k = integer(k, "component")
-        _need(0 <= k < len(comps), f"component {k} does not exist")
+        _need(0 <= k < len(comps), f"component {short(k)} does not exist")
         comp = comps[k]
     L = len(layers)
 
@@ -390,17 +422,22 @@ def check_certificate(obj) -> Verdict:
         raise Malformed("not a JSON object")
     if "layers" in obj and "format" not in obj:
         raise Malformed("this is a support file, not a certificate (decide it with 'certify decide')")
-    missing = [k for k in ("format", "claim", "support_sha256", "support", "proof") if k not in obj]
+    missing = [k for k in TOP_FIELDS if k not in obj]
     if missing:
         raise Malformed(f"missing field(s): {', '.join(missing)}")
-    if obj["format"] != FORMAT:
+    unknown = [k for k in obj if k not in TOP_FIELDS]
+    if unknown:
+        raise Malformed(f"unknown field(s): {short(', '.join(map(str, unknown)))}")
+    if not isinstance(obj["format"], str) or obj["format"] != FORMAT:
         raise Malformed(f"unknown format {short(obj['format'])} (this checker reads {FORMAT})")
     claim = obj["claim"]
-    if claim not in CLAIMS:
+    if not isinstance(claim, str) or claim not in CLAIMS:
         raise Malformed(f"claim must be one of {', '.join(CLAIMS)}")
+    reset_work()
     try:
         widths, layers = parse_support(obj["support"])
-        _need(fingerprint(obj["support"]) == obj["support_sha256"],
+        reset_work(sum(widths) + sum(map(len, layers)), len(layers))
+        _need(isinstance(obj["support_sha256"], str) and fingerprint(obj["support"]) == obj["support_sha256"],
               "the support does not match its SHA-256 fingerprint")
         chain = Chain.of_support(widths, layers)
         proof = obj["proof"]
@@ -417,6 +454,7 @@ def check_certificate(obj) -> Verdict:
             method = proof["refutation"]["method"]
             return Verdict(True, claim, f"not closed: the curve's products tend to the stated limit, "
                                         f"which {method} refutes{about}")
+        _need(isinstance(proof, dict), "proof must be an object")
         if claim == "optimum_exists":
             return Verdict(True, claim, check_optimum_exists(widths, layers, proof) + about)
         if claim == "no_optimum":
@@ -427,8 +465,9 @@ def check_certificate(obj) -> Verdict:
         if claim == "not_member":
             _need(proof.get("rule") == "refutation", "not_member needs rule refutation")
             return Verdict(True, claim, check_not_member(widths, layers, chain, proof) + about)
-        _need(isinstance(proof, dict) and proof.get("rule") == "reduce" and "components" not in proof,
+        _need(proof.get("rule") == "reduce" and "components" not in proof,
               "an unknown claim carries only a reduction")
+        fields(proof, "unknown report", ("rule", "steps", "core"))
         state = State(chain)
         replay(state, proof["steps"])
         check_core(state, proof["core"])
@@ -445,12 +484,18 @@ def check_file(path: str) -> Verdict:
     import os
     import stat
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
             raise Malformed("not a regular file")
-        with open(path, "r", encoding="utf-8") as fh:
-            obj = json.load(fh)
+        if info.st_size > MAX_FILE_BYTES:
+            return Verdict(False, "?", over_budget(f"the file has more than {MAX_FILE_BYTES:,} bytes").args[0])
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)     # never more than the budget, whatever the file
+        obj = loads(data)
     except OSError as e:
         raise Malformed(f"cannot read ({e.strerror})") from None
-    except (ValueError, RecursionError) as e:     # bad JSON, bad UTF-8, absurd integers, nesting
+    except Reject as e:                            # over budget, duplicate key, float
+        return Verdict(False, "?", str(e))
+    except ValueError as e:                        # not JSON, not UTF-8
         raise Malformed(f"not valid JSON ({str(e)[:200]})") from None
     return check_certificate(obj)

@@ -1,0 +1,236 @@
+"""Mutation and fuzz suite for the checker (issue 5): named semantic mutations
+of every shipped and engine certificate, random JSON, and the input budgets.
+The machinery and the oracle for accepted mutants are in tests/mutations.py;
+bench/mutation.py runs the same campaign at scale."""
+
+import json
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from certify.checker import Reject, check_certificate, check_file
+from certify.checker.parsing import MAX_DEPTH, MAX_FILE_BYTES, MAX_INT_DIGITS, loads
+
+import mutations as M
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return M.corpus()
+
+
+def campaign(corpus, n, seed):
+    """n mutants -> (counts per (kind, outcome), list of failures)."""
+    rnd = random.Random(seed)
+    names = sorted(corpus)
+    texts = {k: json.dumps(corpus[k]) for k in names}
+    counts, failures = {}, []
+    done = 0
+    while done < n:
+        name = rnd.choice(names)
+        kind = rnd.choice(list(M.MUTATIONS) + ["byte_flip"])
+        if kind == "byte_flip":
+            data = M.byte_flip(texts[name], rnd)
+            outcome, message = M.run_bytes(data)
+            mutant = json.loads(data) if outcome == "accepted" else None
+        else:
+            mutant = json.loads(texts[name])
+            if not M.MUTATIONS[kind](mutant, rnd) or mutant == corpus[name]:
+                continue
+            outcome, message = M.run(mutant)
+        done += 1
+        if outcome == "accepted":
+            outcome, why = M.judge(corpus[name], mutant) if mutant != corpus[name] else ("equivalent", "")
+            if outcome in ("false claim", "unverified"):
+                failures.append((name, kind, outcome, why))
+        elif outcome == "crash" or message.startswith("malformed proof"):
+            failures.append((name, kind, outcome, message))
+        counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
+    return counts, failures
+
+
+def test_the_corpus_covers_every_claim_and_refutation(corpus):
+    claims = {c["claim"] for c in corpus.values()}
+    assert claims == set(M.CLAIMS)
+    rules = {M._get(c, p)["rule"] for c in corpus.values()
+             for p in M._sites(c, lambda x: isinstance(x, dict) and "rule" in x)}
+    assert {"C3", "components", "reduce", "W1", "W2", "W3", "routed", "training-set", "factors",
+            "refutation", "one-hidden-layer", "no-hidden-layer", "C1", "C5", "R1", "R2", "R4", "R5", "R6",
+            "nonzero", "zero", "contradiction"} <= rules
+    methods = {c["proof"]["refutation"]["method"] for c in corpus.values() if "refutation" in c["proof"]}
+    assert methods == {"propagation", "nullstellensatz"}
+
+
+def test_mutations_are_rejected_or_independently_valid(corpus):
+    counts, failures = campaign(corpus, 2500, seed=5)
+    assert failures == []
+    assert sum(counts.values()) == 2500
+    for kind in list(M.MUTATIONS) + ["byte_flip"]:
+        # every kind ran, and every kind produced rejections
+        assert counts.get((kind, "rejected"), 0) + counts.get((kind, "unreadable"), 0) >= 20, kind
+    assert not any(outcome == "crash" for _, outcome in counts)
+
+
+def test_every_mutation_kind_is_deterministic(corpus):
+    assert campaign(corpus, 100, seed=9) == campaign(corpus, 100, seed=9)
+
+
+def test_the_oracle_catches_a_wrong_acceptance(corpus):
+    # A test that cannot fail is a defect: the judge must call a flipped
+    # verdict a false claim, and an unexplained proof change unverified.
+    lu3 = corpus["lu_3"]
+    flipped = dict(lu3, claim="closed", proof={"rule": "layer"})
+    assert M.judge(lu3, flipped)[0] == "false claim"
+    changed = json.loads(json.dumps(lu3))
+    changed["proof"]["refutation"]["steps"][0]["entry"] = ["2:0", "0:0"]
+    assert M.judge(lu3, changed)[0] == "unverified"
+    witness = json.loads(json.dumps(lu3))
+    witness["proof"]["witness"]["node"] = "1:2"
+    assert M.judge(lu3, witness)[0] == "equivalent"
+
+
+# -- property-based random JSON ------------------------------------------------
+
+KEYS = ["format", "claim", "support", "support_sha256", "proof", "rule", "layers", "shape", "nonzeros",
+        "steps", "core", "components", "curve", "limit", "refutation", "method", "entry", "uses", "var",
+        "split", "left", "right", "parts", "nodes", "matrix", "factors", "t", "targets", "theta"]
+ATOMS = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 12, 10 ** 12), st.text(max_size=6),
+                  st.sampled_from(["0:0", "1:0", "2:1", "1", "-1", "1/2", "0", "R6", "R7", "C3", "W1",
+                                   "closed", "not_closed", "propagation", "nullstellensatz",
+                                   "certify-certificate/1"]))
+JSON = st.recursive(ATOMS, lambda ch: st.lists(ch, max_size=4) |
+                    st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=4), ch, max_size=4),
+                    max_leaves=25)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JSON)
+def test_random_json_documents_never_crash_or_pass(doc):
+    outcome, message = M.run(doc)
+    assert outcome in ("rejected", "unreadable"), (outcome, message)
+    assert not message.startswith("malformed proof"), message
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_subtrees_in_real_certificates(corpus, data):
+    name = data.draw(st.sampled_from(sorted(corpus)))
+    cert = json.loads(json.dumps(corpus[name]))
+    sites = M._sites(cert, lambda x: True)[1:]
+    path = data.draw(st.sampled_from(sites))
+    M._set(cert, path, data.draw(JSON))
+    outcome, message = M.run(cert)
+    assert outcome != "crash", message
+    assert not message.startswith("malformed proof"), message
+    if outcome == "accepted" and cert != corpus[name]:
+        assert M.judge(corpus[name], cert)[0] not in ("false claim", "unverified")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.text(alphabet='[]{}",:0123456789-e.tfnaul \\', max_size=200))
+def test_random_bytes_never_crash_the_reader(blob):
+    outcome, message = M.run_bytes(blob.encode() if isinstance(blob, str) else blob)
+    assert outcome in ("rejected", "unreadable"), (outcome, message)
+
+
+# -- budgets and strict parsing -----------------------------------------------
+
+def rejected(data: bytes, words: str):
+    with pytest.raises(Reject) as e:
+        loads(data)
+    assert words in str(e.value), str(e.value)
+
+
+def test_budgets_on_the_raw_text(corpus, tmp_path):
+    text = json.dumps(corpus["lu_3"])
+    rejected(b"[" * 10 ** 6 + b"]" * 10 ** 6, f"JSON nesting deeper than {MAX_DEPTH} levels")
+    rejected(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "nesting")
+    loads(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH)                       # exactly at the budget: read
+    rejected(text.replace('"1:0"', '"1:0", "x": ' + "[" * 600 + "]" * 600, 1).encode(), "nesting")
+    c = json.loads(text)
+    c["proof"]["curve"][0][0][2] = [[10 ** 18, "1"]]                  # an exponent of 10^18
+    rejected(json.dumps(c).encode(), f"a number literal has more than {MAX_INT_DIGITS} digits")
+    rejected(b"[" + b"1" * 100000 + b"]", "digits")
+    rejected(b" " * (MAX_FILE_BYTES + 1), f"more than {MAX_FILE_BYTES:,} bytes")
+    # brackets and digits inside strings do not count
+    assert loads(b'["[[[[' + b"9" * 50 + b'"]') == ["[[[[" + "9" * 50]
+
+
+def test_budget_files_are_rejected_quickly_with_the_reason(corpus, tmp_path):
+    cases = {"size": b" " * (MAX_FILE_BYTES + 1), "deep": b"[" * 10 ** 6 + b"]" * 10 ** 6}
+    c = json.loads(json.dumps(corpus["lu_3"]))
+    c["proof"]["curve"][0][0][2] = [[10 ** 18, "1"]]
+    cases["exponent"] = json.dumps(c).encode()
+    reasons = {"size": "bytes", "deep": "nesting", "exponent": "digits"}
+    for name, data in cases.items():
+        p = tmp_path / f"{name}.json"
+        p.write_bytes(data)
+        t = time.perf_counter()
+        v = check_file(str(p))
+        assert time.perf_counter() - t < 10          # generous here; bench/mutation.py times them
+        assert not v.accepted and "beyond this checker's budget" in v.message and reasons[name] in v.message
+    # The same exponent handed over as a Python object meets the exponent bound.
+    v = check_certificate(c)
+    assert not v.accepted and "exponent 1000000000000000000 is beyond this checker's bound" in v.message
+
+
+def test_strict_parsing(corpus):
+    text = json.dumps(corpus["lu_3"])
+    rejected(text.replace('"claim": "not_closed"', '"claim": "not_closed", "claim": "closed"').encode(),
+             "duplicate key 'claim'")
+    rejected(text.replace('"rule": "W1"', '"rule": "W1", "rule": "W1"').encode(), "duplicate key 'rule'")
+    rejected(text.replace('"component": 0', '"component": 0.0').encode(), "JSON floats")
+    rejected(text.replace('"component": 0', '"component": NaN').encode(), "JSON floats")
+    rejected(text.replace('"component": 0', '"component": 1e5').encode(), "JSON floats")
+    for path in (("proof",), ("proof", "reduction"), ("proof", "reduction", "core"), ("proof", "limit"),
+                 ("proof", "refutation"), ("proof", "refutation", "steps", 0), ("proof", "reduction", "steps", 0),
+                 ("proof", "witness"), ("support",), ("support", "layers", 0)):
+        c = json.loads(text)
+        M._get(c, path)["verdict"] = "accepted"
+        v = check_certificate(c)
+        assert not v.accepted and ("unknown field" in v.message or "expected" in v.message), (path, v.message)
+    for name, c in corpus.items():      # every object of every kind of proof is checked
+        for path in M._sites(c, lambda x: isinstance(x, dict)):
+            bad = json.loads(json.dumps(c))
+            M._get(bad, path)["extra"] = 1
+            try:
+                v = check_certificate(bad)
+            except Exception as e:       # the top level: not a certificate (exit 2)
+                assert path == () and "unknown field" in str(e)
+                continue
+            assert not v.accepted, (name, path)
+
+
+def test_work_budget_is_enforced(corpus, monkeypatch):
+    # The real budget admits the largest shipped certificate; a small one
+    # refuses it with the reason (the mechanism, independent of the figure).
+    assert check_certificate(corpus["butterfly_256"]).accepted
+    monkeypatch.setattr("certify.checker.parsing.MAX_WORK", 100)
+    monkeypatch.setattr("certify.checker.parsing.WORK_PER_SIZE", 0)
+    for name in ("butterfly_256", "lu_8", "engine_routed"):
+        v = check_certificate(corpus[name])
+        assert not v.accepted and "more than 100 work units" in v.message, (name, v.message)
+
+
+def test_checker_process_exit_codes_on_mutants(corpus, tmp_path):
+    rnd = random.Random(3)
+    paths = []
+    for k in range(12):
+        name = sorted(corpus)[k % len(corpus)]
+        c = json.loads(json.dumps(corpus[name]))
+        kind = list(M.MUTATIONS)[k % len(M.MUTATIONS)]
+        M.MUTATIONS[kind](c, rnd)
+        p = tmp_path / f"m{k}.json"
+        p.write_text(json.dumps(c))
+        paths.append(str(p))
+    (tmp_path / "deep.json").write_bytes(b"[" * 10 ** 6 + b"]" * 10 ** 6)
+    paths.append(str(tmp_path / "deep.json"))
+    for p in paths:
+        r = subprocess.run([sys.executable, "-m", "certify.checker", p], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode in (0, 1, 2) and "Traceback" not in r.stderr + r.stdout, (p, r.stderr)
