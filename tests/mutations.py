@@ -81,7 +81,9 @@ def _engine_certificates() -> dict:
                                                    [[0, 1, 1], [0, 1, 0], [1, 1, 0]]])),
             ("C1", from_masks([[[1, 1], [0, 1], [1, 0]], [[1, 1, 0], [1, 0, 1]]])),
             ("C5", from_masks([[[1, 1, 0, 0], [1, 1, 1, 1]], np.ones((3, 2))])),
-            ("unknown", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
+            ("C4", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
+            ("C6", rows("011,011,111/011,111")),
+            ("unknown", rows("001,011,011/001,011,110")),
             ("components", _components_example())):
         d = decide(support)
         out[f"engine_{name}"] = json.loads(certificate.dumps(d.certificate))
@@ -105,7 +107,8 @@ def corpus() -> dict:
     """name -> certificate, every one accepted by the checker."""
     global _CORPUS
     if _CORPUS is None:
-        out = {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "proofs").glob("*.json"))}
+        out = {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "proofs").glob("*.json"))
+               if p.name != "MANIFEST.json"}
         out.update(_engine_certificates())
         for name, c in out.items():
             v = check_certificate(c)
@@ -456,6 +459,14 @@ def judge(original: dict, mutant: dict) -> tuple[str, str]:
     same_question = mutant["claim"] == original["claim"] != "unknown" and \
         mutant["support"] == original["support"] and \
         mutant["proof"].get("matrix") == original["proof"].get("matrix")
+    if same_question and len(changed) == 1 and changed[0][-1] == "rule" and "components" in changed[0] and \
+            {_get(original, changed[0]), _get(mutant, changed[0])} == {"C1", "C2"}:
+        # C1 and C2 state the same hypotheses on a component with one hidden node.
+        from certify.reductions import State, reduce
+        at = changed[0][:changed[0].index("components")]
+        red = reduce(State.from_chain(_chain_at(mutant, at)))
+        if sum(red.final.is_hidden(v) for v in red.components[changed[0][-2]]) == 1:
+            return "independent replay", "C1 and C2 coincide on a component with one hidden node"
     if same_question and _independent_argument(changed, mutant):
         return "independent replay", _independent_argument(changed, mutant)
     try:
@@ -591,6 +602,16 @@ def _independent_argument(changed, mut) -> str | None:
                 (mut["proof"]["refutation"]["method"] == "propagation" and
                  _propagation_replays(mut, mut["proof"]["limit"]))):
             return "the curve's limit, recomputed with fractions, is the stated one; refutation unchanged or replayed"
+    # (e) closed by reduce + C4/C6 and only those components changed: rebuild
+    # M(kappa) from the engine's reduced state (networkx) and redo the algebra in sympy.
+    if mut["claim"] == "closed" and mut["proof"].get("rule") == "reduce" and changed and all(
+            len(p) > 3 and p[1] == "components" for p in changed):
+        from certify.reductions import State, reduce
+        red = reduce(State.from_chain(_chain_at(mut, ("proof",))))
+        if all(_fibre_rule_holds(red.final, red.components[k], mut["proof"]["components"][k])
+               for k in {p[2] for p in changed}):
+            return "the changed C4/C6 components re-verified in sympy on the engine's own M(kappa)"
+        return None
     # (d) a Nullstellensatz degree is a bound on the cofactors' degrees.
     if all(p[-1] == "degree" for p in changed):
         ref = _get(mut, changed[0][:-1])
@@ -598,6 +619,63 @@ def _independent_argument(changed, mut) -> str | None:
         if type(ref["degree"]) is int and top <= ref["degree"] <= 12:
             return "the stated Nullstellensatz degree still bounds every cofactor term"
     return None
+
+
+def _fibre_rule_holds(state, comp, part) -> bool:
+    """C6: M(point) is onto; C4: M K = 0, K of rank n - r at the point, and
+    on every chart sum cofactor * minor = 1 -- all in sympy, M from the engine's Setup."""
+    import itertools
+
+    import sympy
+    from certify.constant_rank import Setup
+    try:
+        hidden = sorted(v for v in comp if state.is_hidden(v))
+        if [_lab(h) for h, _ in part["orientation"]] != hidden:
+            return False
+        s = Setup(state, comp, {_lab(h): side for h, side in part["orientation"]})
+        N, n = len(s.dirs), len(s.cols)
+        k = sympy.symbols(f"k0:{N}")
+        point = [sympy.Rational(x) for x in part["point"]]
+        if len(point) != N:
+            return False
+
+        def matrix(values):
+            m = sympy.zeros(len(s.rows), n)
+            for i, e in enumerate(s.entries):
+                for c, v in e.items():
+                    m[i, c] = values[v]
+            return m
+
+        if part["rule"] == "C6":
+            return matrix(point).rank() == len(s.rows)
+
+        def poly(terms):
+            return sum((sympy.Rational(c) * sympy.Mul(*(k[v] ** p for v, p in mono)) for mono, c in terms),
+                       sympy.Integer(0))
+
+        r = part["rank"]
+        K = sympy.Matrix([[poly(x) for x in vec] for vec in part["kernel"]]).T if part["kernel"] else None
+        if len(part["kernel"]) != n - r or (K is not None and (
+                sympy.expand(matrix(k) * K) != sympy.zeros(len(s.rows), n - r)
+                or K.subs(dict(zip(k, point))).rank() != n - r)):
+            return False
+        dsets = [[v for (h2, v) in s.dirs if h2 == h] for h in hidden]
+        if sorted(tuple(map(_lab, c["ones"])) for c in part["charts"]) != sorted(itertools.product(*dsets)):
+            return False
+        for chart in part["charts"]:
+            ones = {s.dirs.index((h, _lab(v))) for h, v in zip(hidden, chart["ones"])}
+            m = matrix([1 if i in ones else k[i] for i in range(N)])
+            total = 0
+            for minor in chart["minors"]:
+                I, J, cof = minor["rows"], minor["cols"], poly(minor["cofactor"])
+                if len(set(I)) != r or len(set(J)) != r or cof.free_symbols & {k[i] for i in ones}:
+                    return False
+                total += cof * m.extract(I, J).det()
+            if sympy.expand(total) != 1:
+                return False
+        return True
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
 
 
 def _curve_limit(mut):

@@ -48,6 +48,8 @@ def _strings(node, constants: dict) -> set[str]:
         return {node.value}
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return set().union(*(_strings(e, constants) for e in node.elts)) if node.elts else set()
+    if isinstance(node, ast.Dict):      # e.g. WITNESS_RULES: rule -> its witness keys
+        return set().union(*(_strings(k, constants) for k in node.keys if k is not None)) if node.keys else set()
     if isinstance(node, ast.Name):
         return constants.get(node.id, set())
     return set()

@@ -21,7 +21,7 @@ from itertools import product
 from flint import fmpq_mat, fmpq_mpoly_ctx
 
 from .graphs import label, labels
-from .numbers import Reject, integer, rational
+from .numbers import integer, monomials, need, rational
 from .parsing import fields, spend
 
 MAX_VARS = 24
@@ -32,31 +32,10 @@ MAX_CHARTS = 4096
 MAX_DEGREE = 24
 
 
-def _need(cond: bool, msg: str) -> None:
-    if not cond:
-        raise Reject(msg)
-
-
 def _poly(terms, ctx, n: int, allowed=None):
-    """[[[[var, power], ...], "coef"], ...] -> fmpq_mpoly."""
-    _need(isinstance(terms, list) and len(terms) <= MAX_TERMS, "C4: a polynomial must be a list of terms")
+    need(isinstance(terms, list) and len(terms) <= MAX_TERMS, "C4: a polynomial must be a list of terms")
     spend(len(terms))
-    out = {}
-    for term in terms:
-        _need(isinstance(term, list) and len(term) == 2 and isinstance(term[0], list),
-              "C4: a term is [[[variable, power], ...], \"coefficient\"]")
-        e = [0] * n
-        for pair in term[0]:
-            _need(isinstance(pair, list) and len(pair) == 2, "C4: bad power")
-            k, p = integer(pair[0], "variable"), integer(pair[1], "power")
-            _need(0 <= k < n and p >= 1 and e[k] == 0, "C4: bad power")
-            _need(allowed is None or k in allowed, "C4: a cofactor uses a coordinate fixed to 1 on its chart")
-            e[k] = p
-        _need(sum(e) <= MAX_DEGREE and tuple(e) not in out, "C4: repeated monomial or degree beyond the bound")
-        c = rational(term[1])
-        _need(c != 0, "C4: zero coefficient")
-        out[tuple(e)] = c
-    return ctx.from_dict(out)
+    return ctx.from_dict(monomials(terms, n, MAX_DEGREE, "C4", allowed))
 
 
 def _det(rows: list[dict], I: list[int], J: list[int], ctx):
@@ -73,7 +52,7 @@ def _det(rows: list[dict], I: list[int], J: list[int], ctx):
                     key = mask | 1 << pos
                     new[key] = new.get(key, 0) + val * rows[i][c] * sign
         dp = {k: v for k, v in new.items() if v != 0}
-        _need(sum(len(v) for v in dp.values()) <= MAX_TERMS, "C4: a minor is beyond this checker's bound")
+        need(sum(len(v) for v in dp.values()) <= MAX_TERMS, "C4: a minor is beyond this checker's bound")
     return dp.get((1 << len(I)) - 1, ctx.from_dict({}))
 
 
@@ -82,13 +61,13 @@ def check_c6(state, comp: list, proof: dict) -> None:
     component's set is all of them (docs/theory.md §3, C6)."""
     rows, entries, dirs, cols, _ = _fibre(state, comp, proof)
     point = proof["point"]
-    _need(isinstance(point, list) and len(point) == len(dirs), f"C6: the point needs {len(dirs)} coordinates")
+    need(isinstance(point, list) and len(point) == len(dirs), f"C6: the point needs {len(dirs)} coordinates")
     point = [rational(x) for x in point]
     m = fmpq_mat(len(rows), len(cols))
     for i, e in enumerate(entries):
         for c, k in e.items():
             m[i, c] = point[k]
-    _need(m.rank() == len(rows), "C6: M is not onto the observed entries at the point")
+    need(m.rank() == len(rows), "C6: M is not onto the observed entries at the point")
 
 
 def _fibre(state, comp: list, proof: dict):
@@ -96,15 +75,15 @@ def _fibre(state, comp: list, proof: dict):
     inside = set(comp)
     hidden = [v for v in comp if state.hidden(v)]
     for h in hidden:
-        _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks, f"C4/C6: {h} is not a two-factor node")
+        need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks, f"C4/C6: {h} is not a two-factor node")
     for u in comp:
         if u in state.sources:
-            _need(not (state.succ[u] & state.sinks), f"C4/C6: direct edge out of {u}")
+            need(not (state.succ[u] & state.sinks), f"C4/C6: direct edge out of {u}")
     orient = proof["orientation"]
-    _need(isinstance(orient, list) and len(orient) == len(hidden), "C4/C6: one orientation per hidden node")
+    need(isinstance(orient, list) and len(orient) == len(hidden), "C4/C6: one orientation per hidden node")
     sides = {}
     for item, h in zip(orient, hidden):
-        _need(isinstance(item, list) and len(item) == 2 and label(item[0]) == h and item[1] in ("out", "in"),
+        need(isinstance(item, list) and len(item) == 2 and label(item[0]) == h and item[1] in ("out", "in"),
               "orientation must list [node, \"out\"|\"in\"] for the hidden nodes in order")
         sides[h] = item[1]
     # Direction coordinates and free coordinates, node by node, sorted.
@@ -113,7 +92,7 @@ def _fibre(state, comp: list, proof: dict):
     dirs = [(h, v) for h in hidden for v in dset[h]]
     cols = [(h, v) for h in hidden for v in fset[h]]
     n, N = len(cols), len(dirs)
-    _need(0 < N <= MAX_VARS and n <= MAX_COLS, "C4/C6: the component is beyond this checker's bound")
+    need(0 < N <= MAX_VARS and n <= MAX_COLS, "C4/C6: the component is beyond this checker's bound")
     dindex = {d: k for k, d in enumerate(dirs)}
     cindex = {c: k for k, c in enumerate(cols)}
     covered = {(q, p) for h in hidden for q in state.succ[h] for p in state.pred[h]}
@@ -137,45 +116,45 @@ def check_c4(state, comp: list, proof: dict) -> None:
 
     # rank <= r: M K = 0 identically, K independent at a rational point.
     r = integer(proof["rank"], "C4 rank")
-    _need(0 <= r <= min(n, len(rows)), "C4: rank out of range")
+    need(0 <= r <= min(n, len(rows)), "C4: rank out of range")
     kernel = proof["kernel"]
-    _need(isinstance(kernel, list) and len(kernel) == n - r, f"C4: {n - r} kernel vectors are needed")
+    need(isinstance(kernel, list) and len(kernel) == n - r, f"C4: {n - r} kernel vectors are needed")
     point = proof["point"]
-    _need(isinstance(point, list) and len(point) == N, f"C4: the point needs {N} coordinates")
+    need(isinstance(point, list) and len(point) == N, f"C4: the point needs {N} coordinates")
     point = [rational(x) for x in point]
     K = fmpq_mat(n, max(n - r, 1))
     for j, vec in enumerate(kernel):
-        _need(isinstance(vec, list) and len(vec) == n, f"C4: kernel vectors have {n} entries")
+        need(isinstance(vec, list) and len(vec) == n, f"C4: kernel vectors have {n} entries")
         polys = [_poly(x, ctx, N) for x in vec]
         for e in entries:
-            _need(sum((gens[k] * polys[c] for c, k in e.items()), ctx.from_dict({})) == 0,
+            need(sum((gens[k] * polys[c] for c, k in e.items()), ctx.from_dict({})) == 0,
                   "C4: a kernel vector is not in the kernel of M")
         for c, x in enumerate(polys):
             K[c, j] = x(*point) if N else x
-    _need(n == r or K.rank() == n - r, "C4: the kernel vectors are dependent at the point")
+    need(n == r or K.rank() == n - r, "C4: the kernel vectors are dependent at the point")
 
     # rank >= r on every chart.
     charts = proof["charts"]
     expected = set(product(*[dset[h] for h in hidden]))
-    _need(isinstance(charts, list) and len(charts) == len(expected) <= MAX_CHARTS,
+    need(isinstance(charts, list) and len(charts) == len(expected) <= MAX_CHARTS,
           "C4: one chart per choice of a coordinate of each direction is needed")
-    _need(r <= MAX_MINOR, "C4: minors beyond this checker's bound")
+    need(r <= MAX_MINOR, "C4: minors beyond this checker's bound")
     seen = set()
     for chart in charts:
         ones = tuple(labels(fields(chart, "C4 chart", ("ones", "minors"))["ones"], "C4 chart"))
-        _need(ones in expected and ones not in seen, "C4: a chart is repeated or not a chart")
+        need(ones in expected and ones not in seen, "C4: a chart is repeated or not a chart")
         seen.add(ones)
         fixed = {dindex[(h, v)] for h, v in zip(hidden, ones)}
         one = ctx.from_dict({(0,) * N: 1})
         sym = [{c: (one if k in fixed else gens[k]) for c, k in e.items()} for e in entries]
         minors = chart["minors"]
-        _need(isinstance(minors, list) and minors, "C4: a chart needs minors")
+        need(isinstance(minors, list) and minors, "C4: a chart needs minors")
         total = ctx.from_dict({})
         for m in minors:
             I, J = fields(m, "C4 minor", ("rows", "cols", "cofactor"))["rows"], m["cols"]
-            _need(isinstance(I, list) and isinstance(J, list) and len(I) == len(J) == r
+            need(isinstance(I, list) and isinstance(J, list) and len(I) == len(J) == r
                   and all(type(i) is int and 0 <= i < len(rows) for i in I) and len(set(I)) == r
                   and all(type(j) is int and 0 <= j < n for j in J) and len(set(J)) == r,
                   f"C4: a minor needs {r} distinct rows and columns")
             total += _poly(m["cofactor"], ctx, N, set(range(N)) - fixed) * _det(sym, I, J, ctx)
-        _need(total == 1, "C4: the minors' combination on a chart does not expand to 1")
+        need(total == 1, "C4: the minors' combination on a chart does not expand to 1")

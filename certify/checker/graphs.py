@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 
-from .numbers import Reject, integer, short
+from .numbers import Reject, integer, need, short
 from .parsing import fields, spend
 
 MAX_NODES = 200_000       # widths summed over all levels
@@ -21,25 +21,21 @@ _LABEL = re.compile(r"^(0|[1-9][0-9]{0,8}):(0|[1-9][0-9]{0,8})$")     # indices 
 
 
 def label(x) -> tuple[int, int]:
-    if not isinstance(x, str) or not _LABEL.fullmatch(x):
-        raise Reject(f"{short(x)} is not a node label \"layer:index\"")
+    need(isinstance(x, str) and _LABEL.fullmatch(x), f"{short(x)} is not a node label \"layer:index\"")
     a, b = x.split(":")
     return int(a), int(b)
 
 
 def labels(xs, what: str) -> list:
-    if not isinstance(xs, list):
-        raise Reject(f"{what} must be a list")
+    need(isinstance(xs, list), f"{what} must be a list")
     return [label(x) for x in xs]
 
 
 def pair_labels(xs, what: str) -> list:
-    if not isinstance(xs, list):
-        raise Reject(f"{what} must be a list")
+    need(isinstance(xs, list), f"{what} must be a list")
     out = []
     for p in xs:
-        if not isinstance(p, list) or len(p) != 2:
-            raise Reject(f"{what}: {short(p)} is not a pair of node labels")
+        need(isinstance(p, list) and len(p) == 2, f"{what}: {short(p)} is not a pair of node labels")
         out.append((label(p[0]), label(p[1])))
     return out
 
@@ -55,37 +51,30 @@ def parse_support(obj) -> tuple[list[int], list[list[tuple[int, int]]]]:
     if (not isinstance(obj, dict) or set(obj) != {"layers"} or not isinstance(obj["layers"], list)
             or not obj["layers"]):
         raise Reject("support: expected {\"layers\": [{\"shape\": ..., \"nonzeros\": ...}, ...]}")
-    if len(obj["layers"]) > MAX_LAYERS:
-        raise Reject(f"support: more than {MAX_LAYERS} layers is beyond this checker's bound")
+    need(len(obj["layers"]) <= MAX_LAYERS, f"support: more than {MAX_LAYERS} layers is beyond this checker's bound")
     widths: list[int] = []
     layers = []
     for l, m in enumerate(obj["layers"], start=1):
-        if not isinstance(m, dict) or set(m) != {"shape", "nonzeros"}:
-            raise Reject(f"support layer {l}: expected keys shape and nonzeros")
+        need(isinstance(m, dict) and set(m) == {"shape", "nonzeros"}, f"support layer {l}: expected keys shape and nonzeros")
         shape = m["shape"]
-        if not isinstance(shape, list) or len(shape) != 2:
-            raise Reject(f"support layer {l}: bad shape")
+        need(isinstance(shape, list) and len(shape) == 2, f"support layer {l}: bad shape")
         n_out, n_in = integer(shape[0], "shape"), integer(shape[1], "shape")
-        if n_out < 1 or n_in < 1:
-            raise Reject(f"support layer {l}: empty shape")
+        need(n_out >= 1 and n_in >= 1, f"support layer {l}: empty shape")
         if not widths:
             widths.append(n_in)
         elif widths[-1] != n_in:
             raise Reject(f"support: layers {l - 1} and {l} do not chain")
-        if sum(widths) + n_out > MAX_NODES:
-            raise Reject(f"support: more than {MAX_NODES} nodes is beyond this checker's bound")
+        need(sum(widths) + n_out <= MAX_NODES, f"support: more than {MAX_NODES} nodes is beyond this checker's bound")
         widths.append(n_out)
         nz = m["nonzeros"]
-        if not isinstance(nz, list):
-            raise Reject(f"support layer {l}: nonzeros must be a list")
+        need(isinstance(nz, list), f"support layer {l}: nonzeros must be a list")
         pairs, last = [], (-1, -1)
         for p in nz:
             if (type(p) is not list or len(p) != 2 or type(p[0]) is not int or type(p[1]) is not int
                     or not (0 <= p[0] < n_out and 0 <= p[1] < n_in)):
                 raise Reject(f"support layer {l}: bad nonzero {short(p)} for shape {shape}")
             pair = (p[0], p[1])
-            if pair <= last:
-                raise Reject(f"support layer {l}: nonzeros must be strictly increasing (canonical form)")
+            need(pair > last, f"support layer {l}: nonzeros must be strictly increasing (canonical form)")
             pairs.append(pair)
             last = pair
         layers.append(pairs)
@@ -301,11 +290,6 @@ class State:
         return out
 
 
-def _need(cond: bool, msg: str) -> None:
-    if not cond:
-        raise Reject(msg)
-
-
 STEP_FIELDS = {"R1": ("nodes",), "R5": ("edges",), "R5-drop": ("sinks", "sources"),
                "R2": ("node", "side", "parallel"), "R4": ("nodes", "parallel"), "R7": (),
                "R6": ("components",)}
@@ -314,39 +298,39 @@ STEP_FIELDS = {"R1": ("nodes",), "R5": ("edges",), "R5-drop": ("sinks", "sources
 def replay(state: State, steps) -> list[list]:
     """Check and apply every step; return the components named by the final
     R6 step (which must be last)."""
-    _need(isinstance(steps, list) and steps, "reduction: steps must be a non-empty list")
+    need(isinstance(steps, list) and steps, "reduction: steps must be a non-empty list")
     for k, step in enumerate(steps):
-        _need(isinstance(step, dict), f"reduction step {k}: not an object")
+        need(isinstance(step, dict), f"reduction step {k}: not an object")
         rule = step.get("rule")
-        _need(isinstance(rule, str) and rule in STEP_FIELDS, f"reduction step {k}: unknown rule {short(rule)}")
+        need(isinstance(rule, str) and rule in STEP_FIELDS, f"reduction step {k}: unknown rule {short(rule)}")
         where = f"reduction step {k} ({rule})"
         fields(step, where, ("rule",) + STEP_FIELDS[rule])
         spend(1)
         if rule == "R1":
             nodes = labels(step["nodes"], where)
-            _need(bool(nodes), f"{where}: no nodes")
+            need(bool(nodes), f"{where}: no nodes")
             live = state.reach(state.sources, state.succ) & state.reach(state.sinks, state.pred)
             for v in nodes:
-                _need(state.hidden(v) and v not in live, f"{where}: {v} is not a dead hidden node")
+                need(state.hidden(v) and v not in live, f"{where}: {v} is not a dead hidden node")
             for v in set(nodes):
                 state.delete(v)
         elif rule == "R5":
             edges = pair_labels(step["edges"], where)
-            _need(bool(edges), f"{where}: no edges")
+            need(bool(edges), f"{where}: no edges")
             for u, v in edges:
-                _need(u in state.sources and v in state.sinks and v in state.succ[u],
+                need(u in state.sources and v in state.sinks and v in state.succ[u],
                       f"{where}: {u}->{v} is not an input-to-output edge")
                 state.succ[u].discard(v)
                 state.pred[v].discard(u)
                 state.dc.add((v, u))
         elif rule == "R5-drop":
             sinks, sources = labels(step["sinks"], where), labels(step["sources"], where)
-            _need(bool(sinks or sources), f"{where}: nothing to drop")
+            need(bool(sinks or sources), f"{where}: nothing to drop")
             for group, is_sink in ((sinks, True), (sources, False)):
                 for v in group:
                     line = [(v, j) for j in state.sources] if is_sink else [(i, v) for i in state.sinks]
                     spend(len(line))
-                    _need(v in (state.sinks if is_sink else state.sources) and
+                    need(v in (state.sinks if is_sink else state.sources) and
                           all(p in state.dc for p in line),
                           f"{where}: {v} is not wholly don't-care")
                 gone = set(group)
@@ -357,24 +341,24 @@ def replay(state: State, steps) -> list[list]:
                 state.dc = {p for p in state.dc if not (p[0] in gone or p[1] in gone)}
         elif rule == "R2":
             h, side = label(step["node"]), step["side"]
-            _need(state.hidden(h), f"{where}: {h} is not a hidden node")
-            _need(side in ("in", "out"), f"{where}: side must be in or out")
+            need(state.hidden(h), f"{where}: {h} is not a hidden node")
+            need(side in ("in", "out"), f"{where}: side must be in or out")
             ins, outs = state.pred[h], state.succ[h]
             if side == "in":
-                _need(len(ins) == 1 and outs, f"{where}: {h} needs exactly one in-edge and some out-edge")
+                need(len(ins) == 1 and outs, f"{where}: {h} needs exactly one in-edge and some out-edge")
                 new = [(next(iter(ins)), w) for w in outs]
             else:
-                _need(len(outs) == 1 and ins, f"{where}: {h} needs exactly one out-edge and some in-edge")
+                need(len(outs) == 1 and ins, f"{where}: {h} needs exactly one out-edge and some in-edge")
                 new = [(u, next(iter(outs))) for u in ins]
             _finish_merge(state, [h], new, step, where)
         elif rule == "R4":
             nodes = labels(step["nodes"], where)
-            _need(bool(nodes) and len(set(nodes)) == len(nodes), f"{where}: bad node list")
-            _need(all(state.hidden(v) for v in nodes), f"{where}: not all nodes are hidden")
+            need(bool(nodes) and len(set(nodes)) == len(nodes), f"{where}: bad node list")
+            need(all(state.hidden(v) for v in nodes), f"{where}: not all nodes are hidden")
             P, Q = state.pred[nodes[0]], state.succ[nodes[0]]
-            _need(all(state.pred[v] == P and state.succ[v] == Q for v in nodes),
+            need(all(state.pred[v] == P and state.succ[v] == Q for v in nodes),
                   f"{where}: nodes are not twins")
-            _need(P and Q and len(nodes) >= min(len(P), len(Q)),
+            need(P and Q and len(nodes) >= min(len(P), len(Q)),
                   f"{where}: {len(nodes)} twins cannot fill a {len(Q)}x{len(P)} block")
             _finish_merge(state, nodes, [(p, q) for p in P for q in Q], step, where)
         elif rule == "R7":
@@ -383,10 +367,10 @@ def replay(state: State, steps) -> list[list]:
             state.sources, state.sinks = state.sinks, state.sources
             state.dc = {(b, a) for a, b in state.dc}
         elif rule == "R6":
-            _need(k == len(steps) - 1, f"{where}: R6 must be the last step")
-            _need(isinstance(step["components"], list), f"{where}: components must be a list")
+            need(k == len(steps) - 1, f"{where}: R6 must be the last step")
+            need(isinstance(step["components"], list), f"{where}: components must be a list")
             stated = [labels(c, where) for c in step["components"]]
-            _need(stated == state.components(), f"{where}: components differ from the replayed state")
+            need(stated == state.components(), f"{where}: components differ from the replayed state")
             return stated
         else:
             raise Reject(f"{where}: unknown reduction rule")
@@ -398,7 +382,7 @@ def _finish_merge(state: State, remove: list, new: list, step: dict, where: str)
     exactly the new edges that already existed (R3)."""
     spend(len(new))
     parallel = sorted(e for e in set(new) if e[1] in state.succ[e[0]])
-    _need(pair_labels(step["parallel"], where) == parallel, f"{where}: parallel-edge list is wrong")
+    need(pair_labels(step["parallel"], where) == parallel, f"{where}: parallel-edge list is wrong")
     for v in remove:
         state.delete(v)
     for u, v in new:
@@ -408,12 +392,10 @@ def _finish_merge(state: State, remove: list, new: list, step: dict, where: str)
 def check_core(state: State, stated) -> None:
     fields(stated, "reduction core", ("sources", "sinks", "hidden", "edges", "dont_care"))
     mine = state.core()
-    for key in ("sources", "sinks", "hidden"):
-        if labels(stated.get(key), f"core {key}") != mine[key]:
-            raise Reject(f"reduction: replaying the steps does not reach the stated core ({key} differ)")
-    for key in ("edges", "dont_care"):
-        if pair_labels(stated.get(key), f"core {key}") != mine[key]:
-            raise Reject(f"reduction: replaying the steps does not reach the stated core ({key} differ)")
+    for key in ("sources", "sinks", "hidden", "edges", "dont_care"):
+        parse = labels if key in ("sources", "sinks", "hidden") else pair_labels
+        need(parse(stated.get(key), f"core {key}") == mine[key],
+             f"reduction: replaying the steps does not reach the stated core ({key} differ)")
 
 
 def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
@@ -422,33 +404,33 @@ def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
     C5: two two-factor nodes with equal out-sets and nested in-sets (or the
     converse), no direct edge and no don't-care entry in the component."""
     hidden = [v for v in comp if state.hidden(v)]
-    _need(rule in ("C1", "C2", "C5"), f"component rule {short(rule)} is not C1, C2 or C5")
+    need(rule in ("C1", "C2", "C5"), f"component rule {short(rule)} is not C1, C2 or C5")
     if rule == "C5":
-        _need(len(hidden) == 2, "C5 needs exactly two hidden nodes")
+        need(len(hidden) == 2, "C5 needs exactly two hidden nodes")
         a, b = hidden
         for h in hidden:
-            _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
+            need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
                   f"C5: {h} is not a two-factor node")
         inside = set(comp)
         for u in comp:
             if u in state.sources:
-                _need(not (state.succ[u] & state.sinks), f"C5: direct edge out of {u}")
-        _need(not any(q in inside and p in inside for q, p in state.dc), "C5: the component has a free entry")
+                need(not (state.succ[u] & state.sinks), f"C5: direct edge out of {u}")
+        need(not any(q in inside and p in inside for q, p in state.dc), "C5: the component has a free entry")
         Pa, Pb, Qa, Qb = state.pred[a], state.pred[b], state.succ[a], state.succ[b]
-        _need((Qa == Qb and (Pa <= Pb or Pb <= Pa)) or (Pa == Pb and (Qa <= Qb or Qb <= Qa)),
+        need((Qa == Qb and (Pa <= Pb or Pb <= Pa)) or (Pa == Pb and (Qa <= Qb or Qb <= Qa)),
               "C5: the two nodes are not nested")
         return
-    _need(rule == "C2" or len(hidden) == 1, "C1 needs exactly one hidden node")
+    need(rule == "C2" or len(hidden) == 1, "C1 needs exactly one hidden node")
     for u in comp:
         if u in state.sources:
-            _need(not (state.succ[u] & state.sinks), f"{rule}: direct edge out of {u}")
+            need(not (state.succ[u] & state.sinks), f"{rule}: direct edge out of {u}")
     used: set = set()
     for h in hidden:
-        _need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
+        need(state.pred[h] <= state.sources and state.succ[h] <= state.sinks,
               f"{rule}: {h} is not a two-factor node")
         spend(len(state.succ[h]) * len(state.pred[h]))
         omega = {(q, p) for q in state.succ[h] for p in state.pred[h] if (q, p) not in state.dc}
-        _need(not (omega & used), f"{rule}: observed patterns overlap at {h}")
+        need(not (omega & used), f"{rule}: observed patterns overlap at {h}")
         used |= omega
         rows: dict = {}
         for q, p in omega:
@@ -460,7 +442,7 @@ def closed_by_c1_c2(state: State, comp: list, rule: str) -> None:
         for cols in rows.values():
             for b in blocks:
                 if b & cols:
-                    _need(b == cols, f"{rule}: the observed pattern of {h} has a non-complete block")
+                    need(b == cols, f"{rule}: the observed pattern of {h} has a non-complete block")
                     break
             else:
                 blocks.append(cols)

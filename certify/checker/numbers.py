@@ -15,6 +15,11 @@ class Reject(Exception):
     """The certificate is well-formed JSON but does not prove its claim."""
 
 
+def need(cond: bool, msg: str) -> None:
+    if not cond:
+        raise Reject(msg)
+
+
 class _Short(reprlib.Repr):
     def repr_int(self, x, level):          # never convert a huge integer to decimal
         return repr(x) if abs(x) < 10 ** 30 else f"<an integer of {x.bit_length()} bits>"
@@ -59,22 +64,16 @@ MAX_TERMS = 64           # terms of one Laurent polynomial in a certificate
 
 def laurent_terms(x, what: str) -> dict[int, fmpq]:
     """``[[exponent, "coefficient"], ...]`` -> {exponent: coefficient}."""
-    if not isinstance(x, list):
-        raise Reject(f"{what}: a Laurent polynomial is a list of [exponent, \"coefficient\"]")
-    if len(x) > MAX_TERMS:
-        raise Reject(f"{what}: more than {MAX_TERMS} terms is beyond this checker's bound")
+    need(isinstance(x, list), f"{what}: a Laurent polynomial is a list of [exponent, \"coefficient\"]")
+    need(len(x) <= MAX_TERMS, f"{what}: more than {MAX_TERMS} terms is beyond this checker's bound")
     out: dict[int, fmpq] = {}
     for term in x:
-        if not isinstance(term, list) or len(term) != 2:
-            raise Reject(f"{what}: bad term {short(term)}")
+        need(isinstance(term, list) and len(term) == 2, f"{what}: bad term {short(term)}")
         e = integer(term[0], f"{what}: exponent")
-        if abs(e) > MAX_EXPONENT:
-            raise Reject(f"{what}: exponent {short(e)} is beyond this checker's bound {MAX_EXPONENT}")
-        if out and e <= max(out):
-            raise Reject(f"{what}: exponents must be strictly increasing")
+        need(abs(e) <= MAX_EXPONENT, f"{what}: exponent {short(e)} is beyond this checker's bound {MAX_EXPONENT}")
+        need(not out or e > max(out), f"{what}: exponents must be strictly increasing")
         out[e] = rational(term[1])
-        if out[e] == 0:
-            raise Reject(f"{what}: a term with coefficient 0")
+        need(out[e] != 0, f"{what}: a term with coefficient 0")
     return out
 
 
@@ -113,3 +112,26 @@ def l_mul(a: dict, b: dict) -> dict:
         for e2, c2 in b.items():
             out[e1 + e2] = out.get(e1 + e2, fmpq(0)) + c1 * c2
     return {e: c for e, c in out.items() if c != 0}
+
+
+def monomials(terms, n: int, max_degree: int, what: str, allowed=None) -> dict:
+    """Polynomial terms ``[[[[k, p], ...], "c"], ...]`` (``x_k^p``, each ``k`` once,
+    ``p >= 1``, total degree <= max_degree, no repeated monomial, no zero
+    coefficient; only variables in ``allowed`` if given) -> {exponents: fmpq}."""
+    need(isinstance(terms, list), f"{what}: terms must be a list")
+    out: dict = {}
+    for term in terms:
+        need(isinstance(term, list) and len(term) == 2 and isinstance(term[0], list),
+             f"{what}: a term is [[[variable, power], ...], \"coefficient\"]")
+        e = [0] * n
+        for pair in term[0]:
+            need(isinstance(pair, list) and len(pair) == 2, f"{what}: bad power")
+            k, p = integer(pair[0], "variable"), integer(pair[1], "power")
+            need(0 <= k < n and p >= 1 and e[k] == 0 and (allowed is None or k in allowed),
+                 f"{what}: bad power (or a variable that may not occur)")
+            e[k] = p
+        need(sum(e) <= max_degree and tuple(e) not in out,
+             f"{what}: a term's degree is above {max_degree}, or a monomial is repeated")
+        out[tuple(e)] = rational(term[1])
+        need(out[tuple(e)] != 0, f"{what}: zero coefficient")
+    return out

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import json
 from dataclasses import dataclass
 
 from flint import fmpq_poly
@@ -27,7 +26,8 @@ from flint import fmpq_poly
 from .constant_rank import check_c4, check_c6
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
-from .numbers import Reject, coefficient, integer, laurent_terms, rational, shifted_poly, short
+from .numbers import (Reject, coefficient, integer, laurent_terms, monomials, need, rational, shifted_poly,
+                      short)
 from .parsing import MAX_FILE_BYTES, fields, loads, over_budget, reset_work, spend
 from .training import check_no_optimum, check_optimum_exists
 
@@ -57,35 +57,30 @@ class Verdict:
     message: str          # what was verified, or why it was rejected
 
 
-def _need(cond: bool, msg: str) -> None:
-    if not cond:
-        raise Reject(msg)
-
-
 # ---------------------------------------------------------------------------
 # closed
 # ---------------------------------------------------------------------------
 
 def check_closed(chain: Chain, proof, tally: dict) -> None:
-    _need(isinstance(proof, dict), "proof node must be an object")
+    need(isinstance(proof, dict), "proof node must be an object")
     rule = proof.get("rule")
-    _need(isinstance(rule, str) and rule in CLOSED_FIELDS, f"rule {short(rule)} does not prove closedness")
+    need(isinstance(rule, str) and rule in CLOSED_FIELDS, f"rule {short(rule)} does not prove closedness")
     fields(proof, f"proof node {rule}", ("rule",) + CLOSED_FIELDS[rule])
     tally[rule] = tally.get(rule, 0) + 1
     L = chain.depth
     if rule == "layer":
-        _need(L == 1, f"rule layer needs a single mask, this chain has {L}")
+        need(L == 1, f"rule layer needs a single mask, this chain has {L}")
     elif rule == "C3":
         s = integer(proof["split"], "C3 split")
-        _need(1 <= s < L, f"C3 split {short(s)} is outside 1..{L - 1}")
-        _need(chain.split_is_disjoint(s), f"C3 at split {s}: twin-class rectangles overlap")
+        need(1 <= s < L, f"C3 split {short(s)} is outside 1..{L - 1}")
+        need(chain.split_is_disjoint(s), f"C3 at split {s}: twin-class rectangles overlap")
         check_closed(chain.slice(s + 1, L), proof["left"], tally)
         check_closed(chain.slice(1, s), proof["right"], tally)
     elif rule == "components":
         parts = proof["parts"]
-        _need(isinstance(parts, list), "components: parts must be a list")
+        need(isinstance(parts, list), "components: parts must be a list")
         comps = chain.components()
-        _need([labels(fields(p, "components part", ("nodes", "proof"))["nodes"], "components")
+        need([labels(fields(p, "components part", ("nodes", "proof"))["nodes"], "components")
                for p in parts] == comps,
               "components: the parts are not the connected components of the chain")
         for comp, part in zip(comps, parts):
@@ -95,7 +90,7 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
         comps = replay(state, proof["steps"])
         check_core(state, proof["core"])
         rules = proof["components"]
-        _need(isinstance(rules, list) and len(rules) == len(comps),
+        need(isinstance(rules, list) and len(rules) == len(comps),
               "reduce: one C1/C2 rule is needed per component with a hidden node")
         for comp, r in zip(comps, rules):
             rule = r.get("rule") if isinstance(r, dict) else None
@@ -131,23 +126,23 @@ def curve_limit(widths, layers, curve) -> dict:
     """Multiply the curve out exactly; return the non-zero entries of the
     limit (t -> 0+)."""
     L = len(layers)
-    _need(isinstance(curve, list) and len(curve) == L, f"curve must list {L} layers")
+    need(isinstance(curve, list) and len(curve) == L, f"curve must list {L} layers")
     allowed = [set(pairs) for pairs in layers]
     mats, shift, span, digits = [], 0, 0, 0
     for l, entries in enumerate(curve, start=1):
-        _need(isinstance(entries, list), f"curve layer {l} must be a list")
+        need(isinstance(entries, list), f"curve layer {l} must be a list")
         raw, width = {}, 1
         for item in entries:
-            _need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {short(item)}")
+            need(isinstance(item, list) and len(item) == 3, f"curve layer {l}: bad entry {short(item)}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
-            _need((i, j) in allowed[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
-            _need((i, j) not in raw, f"curve layer {l}: entry ({i},{j}) given twice")
+            need((i, j) in allowed[l - 1], f"curve layer {l}: entry ({i},{j}) is not in the support")
+            need((i, j) not in raw, f"curve layer {l}: entry ({i},{j}) given twice")
             raw[(i, j)] = laurent_terms(item[2], f"curve layer {l} entry ({i},{j})")
             width = max(width, max((len(c) for _, c in item[2]), default=1))
         k = max([0] + [-e for t in raw.values() for e in t])   # pole order of this layer
         shift += k
         span += max([0] + [e + k for t in raw.values() for e in t])
-        _need(span <= MAX_CURVE_DEGREE, "curve: the product's degree in t is beyond this checker's bound")
+        need(span <= MAX_CURVE_DEGREE, "curve: the product's degree in t is beyond this checker's bound")
         digits += width + len(raw)           # coefficient digits of a partial product, at most
         mats.append({ij: shifted_poly(t, k) for ij, t in raw.items() if t})
     # Product W_L ... W_1 = t^(-shift) * (product of the polynomial matrices).
@@ -157,7 +152,7 @@ def curve_limit(widths, layers, curve) -> dict:
     limit = {}
     for (i, j), p in sorted(prod.items()):
         for e in range(min(shift, p.degree() + 1)):
-            _need(p[e] == 0, f"curve: product entry ({i},{j}) has a t^{e - shift} term: no limit")
+            need(p[e] == 0, f"curve: product entry ({i},{j}) has a t^{e - shift} term: no limit")
         if coefficient(p, shift) != 0:
             limit[(i, j)] = coefficient(p, shift)
     return limit
@@ -166,16 +161,16 @@ def curve_limit(widths, layers, curve) -> dict:
 def parse_limit(obj, widths) -> dict:
     shape = [widths[-1], widths[0]]
     fields(obj, "limit/matrix", ("shape", "nonzeros"))
-    _need(obj["shape"] == shape
+    need(obj["shape"] == shape
           and isinstance(obj["nonzeros"], list), f"limit must be {{\"shape\": {shape}, \"nonzeros\": [...]}}")
     out, last = {}, (-1, -1)
     for item in obj["nonzeros"]:
-        _need(isinstance(item, list) and len(item) == 3, f"limit: bad entry {short(item)}")
+        need(isinstance(item, list) and len(item) == 3, f"limit: bad entry {short(item)}")
         i, j = integer(item[0], "limit row"), integer(item[1], "limit column")
-        _need(0 <= i < shape[0] and 0 <= j < shape[1] and (i, j) > last,
+        need(0 <= i < shape[0] and 0 <= j < shape[1] and (i, j) > last,
               f"limit: entry ({i},{j}) out of range or out of order")
         value = rational(item[2])
-        _need(value != 0, f"limit: entry ({i},{j}) is listed as zero")
+        need(value != 0, f"limit: entry ({i},{j}) is listed as zero")
         out[(i, j)] = value
         last = (i, j)
     return out
@@ -192,20 +187,20 @@ def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
     the equations of the component have no common complex zero."""
     from flint import fmpq_mpoly_ctx
     variables = pair_labels(refutation["variables"], "nullstellensatz variables")
-    _need(len(set(variables)) == len(variables) and variables, "nullstellensatz: bad variable list")
+    need(len(set(variables)) == len(variables) and variables, "nullstellensatz: bad variable list")
     inside = set(comp)
     for u, v in variables:
-        _need(u in inside and v in state.succ.get(u, ()), f"nullstellensatz: {u}->{v} is not an edge "
+        need(u in inside and v in state.succ.get(u, ()), f"nullstellensatz: {u}->{v} is not an edge "
                                                           "of the component")
     degree = integer(refutation["degree"], "nullstellensatz degree")
-    _need(0 <= degree <= MAX_COFACTOR_DEGREE, "nullstellensatz: degree beyond the checker's bound")
+    need(0 <= degree <= MAX_COFACTOR_DEGREE, "nullstellensatz: degree beyond the checker's bound")
     cofactors = refutation["cofactors"]
-    _need(isinstance(cofactors, list) and cofactors, "nullstellensatz: cofactors must be a non-empty list")
+    need(isinstance(cofactors, list) and cofactors, "nullstellensatz: cofactors must be a non-empty list")
     for item in cofactors:
         fields(item, "nullstellensatz cofactor", ("entry", "terms"))
     terms = sum(len(c["terms"]) if isinstance(c, dict) and isinstance(c.get("terms"), list) else 0
                 for c in cofactors)
-    _need(terms <= MAX_COFACTOR_TERMS and terms * len(variables) <= MAX_DENSE_EXPONENTS,
+    need(terms <= MAX_COFACTOR_TERMS and terms * len(variables) <= MAX_DENSE_EXPONENTS,
           "nullstellensatz: too many terms for this checker")
     ctx = fmpq_mpoly_ctx.get(tuple(f"x{k}" for k in range(len(variables))), "lex")
     index = {v: k for k, v in enumerate(variables)}
@@ -214,13 +209,13 @@ def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
     seen, size = set(), 0
     for item in cofactors:
         (snk, src), = pair_labels([item["entry"]], "nullstellensatz entry")
-        _need(snk in state.sinks and src in state.sources and snk in inside and src in inside
+        need(snk in state.sinks and src in state.sources and snk in inside and src in inside
               and (snk, src) not in state.dc and (snk, src) not in seen,
               f"nullstellensatz: {snk},{src} is not an observed entry of the component (or repeated)")
         seen.add((snk, src))
         phi: dict = {}
         for m in state.paths(src, snk):
-            _need(all(x in index for x in m), f"nullstellensatz: a path to {snk} uses an edge not "
+            need(all(x in index for x in m), f"nullstellensatz: a path to {snk} uses an edge not "
                                                "in the variable list")
             e = [0] * n
             for x in m:
@@ -228,37 +223,23 @@ def check_nullstellensatz(state: State, comp: list, refutation, target) -> int:
             phi[tuple(e)] = phi.get(tuple(e), 0) + 1
         zero = (0,) * n
         phi[zero] = phi.get(zero, 0) - target(snk, src)
-        g: dict = {}
-        _need(isinstance(item["terms"], list), "nullstellensatz: terms must be a list")
-        for term in item["terms"]:
-            _need(isinstance(term, list) and len(term) == 2 and isinstance(term[0], list),
-                  "nullstellensatz: a term is [[[variable, power], ...], \"coefficient\"]")
-            e = [0] * n
-            for pair in term[0]:
-                _need(isinstance(pair, list) and len(pair) == 2, "nullstellensatz: bad power")
-                k, p = integer(pair[0], "variable"), integer(pair[1], "power")
-                _need(0 <= k < n and 1 <= p and e[k] == 0, "nullstellensatz: bad power")
-                e[k] = p
-            _need(sum(e) <= degree, "nullstellensatz: a cofactor term's degree is above the stated degree")
-            key = tuple(e)
-            _need(key not in g, "nullstellensatz: repeated monomial")
-            g[key] = rational(term[1])
-            spend(len(term[1]) * len(phi))
+        g = monomials(item["terms"], n, degree, "nullstellensatz")
+        spend(sum(len(t[1]) for t in item["terms"]) * len(phi))
         size += len(g) * len(phi)
-        _need(size <= MAX_COFACTOR_TERMS, "nullstellensatz: too many terms for this checker")
+        need(size <= MAX_COFACTOR_TERMS, "nullstellensatz: too many terms for this checker")
         total += ctx.from_dict(g) * ctx.from_dict(phi)
-    _need(total == 1, "nullstellensatz: the combination does not expand to 1")
+    need(total == 1, "nullstellensatz: the combination does not expand to 1")
     return len(cofactors)
 
 
 def check_refutation(state: State, comp: list, refutation, target) -> int:
     """Replay a refutation of the target on the component: propagation or
     Nullstellensatz."""
-    _need(isinstance(refutation, dict), "refutation must be an object")
+    need(isinstance(refutation, dict), "refutation must be an object")
     if refutation.get("method") == "nullstellensatz":
         fields(refutation, "nullstellensatz", ("method", "degree", "variables", "cofactors"))
         return check_nullstellensatz(state, comp, refutation, target)
-    _need(refutation.get("method") == "propagation",
+    need(refutation.get("method") == "propagation",
           "refutation: the method must be propagation or nullstellensatz")
     fields(refutation, "propagation", ("method", "steps"))
     return check_propagation(state, comp, refutation, target)
@@ -269,52 +250,52 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
     steps it lists in ``uses`` (all earlier); the last step must reach a
     contradiction and every other step must be used by a later one."""
     steps = refutation["steps"]
-    _need(isinstance(steps, list) and steps, "refutation: steps must be a non-empty list")
+    need(isinstance(steps, list) and steps, "refutation: steps must be a non-empty list")
     inside = set(comp)
     facts: list[tuple[set, set]] = []     # per step: (variables proved zero, proved non-zero)
     used = set()
     for n, step in enumerate(steps):
         where = f"refutation step {n}"
-        _need(isinstance(step, dict), f"{where}: not an object")
+        need(isinstance(step, dict), f"{where}: not an object")
         fields(step, where, ("entry", "rule", "uses") + (("var",) if step.get("rule") == "zero" else ()))
         uses = step["uses"]
-        _need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
+        need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
               f"{where}: uses must list earlier steps")
         used.update(uses)
         spend(1 + len(uses))
         zero = set().union(*(facts[k][0] for k in uses))
         nonzero = set().union(*(facts[k][1] for k in uses))
         (snk, src), = pair_labels([step["entry"]], where)
-        _need(snk in state.sinks and src in state.sources and snk in inside and src in inside
+        need(snk in state.sinks and src in state.sources and snk in inside and src in inside
               and (snk, src) not in state.dc, f"{where}: {snk},{src} is not an observed entry of the component")
         a = target(snk, src)
         live = [m for m in state.paths(src, snk) if not (m & zero)]
         rule = step.get("rule")
         last = n == len(steps) - 1
         if rule == "nonzero":
-            _need(a != 0 and len(live) == 1, f"{where}: nonzero needs a non-zero target and one live monomial")
+            need(a != 0 and len(live) == 1, f"{where}: nonzero needs a non-zero target and one live monomial")
             facts.append((set(), set(live[0])))
-            _need(not last, f"{where}: a refutation must end in a contradiction")
+            need(not last, f"{where}: a refutation must end in a contradiction")
         elif rule == "zero":
             (var,) = pair_labels([step["var"]], where)
-            _need(a == 0 and len(live) == 1 and var in live[0] and live[0] - {var} <= nonzero,
+            need(a == 0 and len(live) == 1 and var in live[0] and live[0] - {var} <= nonzero,
                   f"{where}: zero needs target 0 and one live monomial whose other variables are non-zero")
-            _need(last == (var in nonzero), f"{where}: only the last step may (and it must) contradict")
+            need(last == (var in nonzero), f"{where}: only the last step may (and it must) contradict")
             facts.append(({var}, set()))
         elif rule == "contradiction":
-            _need(a != 0 and not live, f"{where}: contradiction needs a non-zero target and no live monomial")
-            _need(last, f"{where}: steps after the contradiction")
+            need(a != 0 and not live, f"{where}: contradiction needs a non-zero target and no live monomial")
+            need(last, f"{where}: steps after the contradiction")
             facts.append((set(), set()))
         else:
             raise Reject(f"{where}: unknown rule {short(rule)}")
-    _need(used >= set(range(len(steps) - 1)), "refutation: a step is not used by any later step")
+    need(used >= set(range(len(steps) - 1)), "refutation: a step is not used by any later step")
     return len(steps)
 
 
 def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
     """Verify a W1 proof; return the (sparse) limit it refutes."""
     rule = proof.get("rule") if isinstance(proof, dict) else proof
-    _need(isinstance(rule, str) and rule in WITNESS_RULES, f"rule {short(rule)} does not prove non-closedness")
+    need(isinstance(rule, str) and rule in WITNESS_RULES, f"rule {short(rule)} does not prove non-closedness")
     fields(proof, f"{rule} proof", ("rule", "reduction", "component", "curve", "limit", "refutation"), ("witness",))
     if "witness" in proof:
         fields(proof["witness"], f"{rule} witness", WITNESS_RULES[rule])
@@ -323,21 +304,34 @@ def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
     computed = curve_limit(widths, layers, proof["curve"])
     for i, j in sorted(set(stated) | set(computed)):
         a, b = stated.get((i, j), 0), computed.get((i, j), 0)
-        _need(a == b, f"limit entry ({i},{j}) is stated as {a} but the curve tends to {b}")
+        need(a == b, f"limit entry ({i},{j}) is stated as {a} but the curve tends to {b}")
+    integer(proof["component"], "component")          # a witness names one component
+    state, comp = _reduced(chain, proof)
+    check_refutation(state, comp, proof["refutation"], _target(stated, L))
+    return stated
+
+
+def _reduced(chain: Chain, proof):
+    """Replay ``proof["reduction"]``; the state and the component named by
+    ``proof["component"]`` (null: the whole reduced state)."""
     red = fields(proof["reduction"], "reduction", ("steps", "core"))
     state = State(chain)
     comps = replay(state, red["steps"])
     check_core(state, red["core"])
+    if proof["component"] is None:
+        return state, sorted(state.succ)
     k = integer(proof["component"], "component")
-    _need(0 <= k < len(comps), f"component {short(k)} does not exist")
+    need(0 <= k < len(comps), f"component {short(k)} does not exist")
+    return state, comps[k]
 
+
+def _target(matrix: dict, L: int):
+    """The value a refutation must rule out at an (output, input) entry."""
     def target(a, b):
         out, inp = (a, b) if a[0] == L else (b, a)
-        _need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
-        return stated.get((out[1], inp[1]), 0)
-
-    check_refutation(state, comps[k], proof["refutation"], target)
-    return stated
+        need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
+        return matrix.get((out[1], inp[1]), 0)
+    return target
 
 
 # ---------------------------------------------------------------------------
@@ -349,23 +343,23 @@ def check_member(widths, layers, proof) -> str:
     fields(proof, "member proof", ("rule", "matrix", "factors"))
     M = parse_limit(proof["matrix"], widths)
     factors = proof["factors"]
-    _need(isinstance(factors, list) and len(factors) == len(layers), f"factors must list {len(layers)} layers")
+    need(isinstance(factors, list) and len(factors) == len(layers), f"factors must list {len(layers)} layers")
     prod, digits = None, 0
     for l, entries in enumerate(factors):
         allowed, m = set(layers[l]), {}
-        _need(isinstance(entries, list), f"factor {l + 1} must be a list")
+        need(isinstance(entries, list), f"factor {l + 1} must be a list")
         width = 1
         for item in entries:
-            _need(isinstance(item, list) and len(item) == 3, f"factor {l + 1}: bad entry {short(item)}")
+            need(isinstance(item, list) and len(item) == 3, f"factor {l + 1}: bad entry {short(item)}")
             i, j = integer(item[0], "row"), integer(item[1], "column")
-            _need((i, j) in allowed and (i, j) not in m, f"factor {l + 1}: ({i},{j}) is off the support or repeated")
+            need((i, j) in allowed and (i, j) not in m, f"factor {l + 1}: ({i},{j}) is off the support or repeated")
             m[(i, j)] = rational(item[2])
             width = max(width, len(item[2]))
         digits += width + len(m)
         prod = m if prod is None else sparse_product(m, prod, 0, digits)
     for i, j in sorted(set(M) | set(prod)):
         a, b = M.get((i, j), 0), prod.get((i, j), 0)
-        _need(a == b, f"entry ({i},{j}) of the product is {b}, not {a}")
+        need(a == b, f"entry ({i},{j}) of the product is {b}, not {a}")
     return "member: the factors multiply exactly to the matrix"
 
 
@@ -373,26 +367,8 @@ def check_not_member(widths, layers, chain: Chain, proof) -> str:
     """The reduction replays; the refutation holds on the named component
     (or, with component null, on the whole reduced state)."""
     fields(proof, "not_member proof", ("rule", "matrix", "reduction", "component", "refutation"))
-    M = parse_limit(proof["matrix"], widths)
-    red = fields(proof["reduction"], "reduction", ("steps", "core"))
-    state = State(chain)
-    comps = replay(state, red["steps"])
-    check_core(state, red["core"])
-    k = proof["component"]
-    if k is None:
-        comp = sorted(state.succ)
-    else:
-        k = integer(k, "component")
-        _need(0 <= k < len(comps), f"component {short(k)} does not exist")
-        comp = comps[k]
-    L = len(layers)
-
-    def target(a, b):
-        out, inp = (a, b) if a[0] == L else (b, a)
-        _need(out[0] == L and inp[0] == 0, f"entry {a},{b} is not an output/input pair")
-        return M.get((out[1], inp[1]), 0)
-
-    check_refutation(state, comp, proof["refutation"], target)
+    state, comp = _reduced(chain, proof)
+    check_refutation(state, comp, proof["refutation"], _target(parse_limit(proof["matrix"], widths), len(layers)))
     return f"not a member: {proof['refutation']['method']} refutes the matrix on the reduced state"
 
 
@@ -437,7 +413,7 @@ def check_certificate(obj) -> Verdict:
     try:
         widths, layers = parse_support(obj["support"])
         reset_work(sum(widths) + sum(map(len, layers)), len(layers))
-        _need(isinstance(obj["support_sha256"], str) and fingerprint(obj["support"]) == obj["support_sha256"],
+        need(isinstance(obj["support_sha256"], str) and fingerprint(obj["support"]) == obj["support_sha256"],
               "the support does not match its SHA-256 fingerprint")
         chain = Chain.of_support(widths, layers)
         proof = obj["proof"]
@@ -454,18 +430,18 @@ def check_certificate(obj) -> Verdict:
             method = proof["refutation"]["method"]
             return Verdict(True, claim, f"not closed: the curve's products tend to the stated limit, "
                                         f"which {method} refutes{about}")
-        _need(isinstance(proof, dict), "proof must be an object")
+        need(isinstance(proof, dict), "proof must be an object")
         if claim == "optimum_exists":
             return Verdict(True, claim, check_optimum_exists(widths, layers, proof) + about)
         if claim == "no_optimum":
             return Verdict(True, claim, check_no_optimum(widths, layers, proof, check_not_closed) + about)
         if claim == "member":
-            _need(proof.get("rule") == "factors", "member needs rule factors")
+            need(proof.get("rule") == "factors", "member needs rule factors")
             return Verdict(True, claim, check_member(widths, layers, proof) + about)
         if claim == "not_member":
-            _need(proof.get("rule") == "refutation", "not_member needs rule refutation")
+            need(proof.get("rule") == "refutation", "not_member needs rule refutation")
             return Verdict(True, claim, check_not_member(widths, layers, chain, proof) + about)
-        _need(proof.get("rule") == "reduce" and "components" not in proof,
+        need(proof.get("rule") == "reduce" and "components" not in proof,
               "an unknown claim carries only a reduction")
         fields(proof, "unknown report", ("rule", "steps", "core"))
         state = State(chain)
