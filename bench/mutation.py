@@ -137,14 +137,15 @@ def main() -> None:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"{n:,} random mutations (seed {seed}) of {len(corpus)} certificates: every file in `proofs/` and "
         "engine certificates of every other claim and rule (W2, W3, routed with propagation and with "
-        "Nullstellensatz, C1, C5, components, unknown, optimum_exists, no_optimum, member, not_member "
+        "Nullstellensatz, C1, C5, C4, C6, components, unknown, optimum_exists, no_optimum, member, not_member "
         f"with propagation, Nullstellensatz and no path); {elapsed:.0f} s in all. An accepted mutant "
         "counts as still valid only when an argument that does not use the checker establishes it "
         "(`tests/mutations.py`, `judge`): equal to the original up to annotations, set order and "
         "cofactor order; or the engine, run without its self-check on the mutant's question, emits "
         "exactly the mutant's proof; or an independent replay (reduction steps on the engine's "
         "networkx state, propagation with the engine's path enumeration, factors multiplied with "
-        "`fractions`). Any other acceptance counts as invalid.",
+        "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix). Any other "
+        "acceptance counts as invalid.",
         "",
         "| mutation | applied | rejected | accepted, still valid | accepted invalid | crashes |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
