@@ -229,8 +229,8 @@ def doc_lines(rows, timeout, cells, disagreements) -> list[str]:
         f"answer, it gave a proven answer on {len(decided)} (slowest "
         f"{max((r[7] for r in decided), default=0):.2f} s), an answer without proof on {len(shaky)} "
         f"(TRUE? / FALSE?), timed out on {sum(r[6] == 'timeout' for r in rows)} and failed on "
-        f"{sum(r[6] == 'error' for r in rows)}. Answered: {answered('raw')} of {asked("raw")} sentences on raw "
-        f"supports, {answered("core")} of {asked("core")} on reduced cores. certify took at most "
+        f"{sum(r[6] == 'error' for r in rows)}. Answered: {answered('raw')} of {asked('raw')} sentences on raw "
+        f"supports, {answered('core')} of {asked('core')} on reduced cores. certify took at most "
         f"{max(r[10] for r in rows):.3f} s per case; it answered unknown on: "
         f"{', '.join(sorted({r[0] for r in rows if r[9] == 'unknown'})) or 'none'}.",
         "",
