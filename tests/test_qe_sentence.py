@@ -2,6 +2,7 @@
 input).  No QEPCAD needed: exact text for lu:2's core, and the sentence's
 polynomials evaluated against the matrix product."""
 
+import importlib.util
 import pathlib
 import re
 import sys
@@ -14,8 +15,12 @@ from certify.patterns import build_pattern
 from certify.reductions import State, reduce
 from certify.support import from_masks
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "bench"))
-from qe_sentence import state_sentence  # noqa: E402
+# Loaded from its file: putting bench/ on sys.path would shadow module names.
+_spec = importlib.util.spec_from_file_location(
+    "bench_qe_sentence", pathlib.Path(__file__).resolve().parent.parent / "bench" / "qe_sentence.py")
+_mod = sys.modules["bench_qe_sentence"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+state_sentence = _mod.state_sentence
 
 
 def raw(support):
