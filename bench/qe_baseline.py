@@ -241,7 +241,9 @@ def doc_lines(rows, timeout, cells, disagreements) -> list[str]:
         "not be valid there and the answer is not a proof; agreement with it is marked *yes?*. "
         "Rerunning `dense:2,1,2` with Hong's projection (`proj-operator`, always valid) on the top "
         "one, two or three levels, or reordering the variables inside their quantifier blocks, did "
-        "not remove the warning within 30-100 s. QEPCAD's time grows steeply with the number of "
+        "give a warning-free answer within 30-100 s (Hong: no answer; reordering: the same warnings "
+        "or no answer). exit status -11 is a crash of QEPCAD (segmentation fault). Where no reduction "
+        "applies (W2, C4 examples) the core sentence is the raw one. QEPCAD's time grows steeply with the number of "
         "variables, so the engine's exact reductions (smaller cores) are what make the reference "
         "usable at all on several of these cases.",
     ]
