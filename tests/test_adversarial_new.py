@@ -58,10 +58,15 @@ def test_sweep_out_must_be_a_regular_file(tmp_path, capsys):
     dev = device(tmp_path / "null")
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    for out in (dev, str(fifo)):            # the FIFO used to block for ever
-        code, _, err = run(capsys, "sweep", "2,2", "0.5", "-n", "2", "--workers", "1", "--quiet",
-                           "--out", out)
-        assert code == 2 and "not a regular file" in err
+    # A reader keeps a regression from blocking on open (it used to block for ever).
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        for out in (dev, str(fifo)):
+            code, _, err = run(capsys, "sweep", "2,2", "0.5", "-n", "2", "--workers", "1",
+                               "--quiet", "--out", out)
+            assert code == 2 and "not a regular file" in err
+    finally:
+        os.close(reader)
     assert is_device(dev) and stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
@@ -80,11 +85,22 @@ def test_sweep_out_is_not_a_certificate_of_the_sweep(tmp_path, capsys):
     assert code == 0 and sorted(os.listdir(certs)) == ["random_2,2_0.5_0.json", "random_2,2_0.5_1.json"]
 
 
-def test_sweep_refuses_absurd_workers_and_samples(capsys):
-    code, _, err = run(capsys, "sweep", "2,2", "0.5", "-n", "2", "--workers", "100000")
-    assert code == 2 and "--workers 100000" in err     # used to fork 100000 processes
-    code, _, err = run(capsys, "sweep", "2,2", "0.5", "-n", "5000000")
-    assert code == 2 and "--samples 5000000" in err
+def test_sweep_refuses_absurd_workers_and_samples(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from certify import sweep
+    with pytest.raises(InputError, match="--workers 100000"):   # used to fork 100000 processes
+        sweep.validate("2,2", "0.5", 2, 0, 100000)
+    with pytest.raises(InputError, match="--samples 5000000"):
+        sweep.validate("2,2", "0.5", 5_000_000, 0, None)
+    started = []
+
+    def pool(max_workers):            # threads stand in for processes: nothing is forked
+        started.append(max_workers)
+        return ThreadPoolExecutor(max_workers=max_workers)
+    monkeypatch.setattr(sweep, "ProcessPoolExecutor", pool)
+    summary, _ = sweep.sweep("2,2", "0.5", 3, workers=40, quiet=True)
+    assert started == [3] and summary.done == 3       # no more processes than samples
 
 
 @pytest.mark.parametrize("line", [
@@ -160,19 +176,19 @@ def test_explain_escapes_control_characters(tmp_path, capsys):
     assert code == 1 and "\x1b" not in out and "Witness rule \\x1b[2J" in out
 
 
-def test_check_json_and_manifest_on_a_fifo_do_not_hang(tmp_path, capsys):
-    fifo = tmp_path / "MANIFEST.json"
-    os.mkfifo(fifo)
-    code, out, _ = run(capsys, "check", "--json", str(fifo), "--manifest", str(tmp_path / "none.json"))
-    assert code == 2
-    code, _, err = run(capsys, "check", "--manifest", str(fifo))
+def test_check_json_and_manifest_never_read_special_files(tmp_path, capsys):
+    # A null device reads as empty, so a regression fails here instead of
+    # hanging as a FIFO or /dev/zero did.
+    dev = device(tmp_path / "MANIFEST.json")
+    code, _, err = run(capsys, "check", "--manifest", dev)
     assert code == 2 and "not a regular file" in err
-    os.unlink(fifo)
-    other = tmp_path / "p.json"
-    os.mkfifo(other)
-    code, out, _ = run(capsys, "check", "--json", str(other))
+    code, out, _ = run(capsys, "check", "--json", dev, "--manifest", str(tmp_path / "none.json"))
+    assert code == 2
+    other = device(tmp_path / "p.json")
+    code, out, _ = run(capsys, "check", "--json", other)
     report = json.loads(out)
-    assert code == 2 and report["files"][0]["status"] == "unreadable" and report["files"][0]["sha256"] is None
+    assert code == 2 and report["files"][0]["status"] == "unreadable"
+    assert report["files"][0]["sha256"] is None
 
 
 # --- Python API ------------------------------------------------------------------
