@@ -639,6 +639,8 @@ def _resolve_weights(args) -> None:
     if args.from_weights is not None:
         if args.support is not None:
             raise InputError("give SUPPORT or --from-weights FILE, not both")
+        if not os.path.exists(args.from_weights):   # a pattern has no weights to threshold
+            raise InputError(f"--from-weights {args.from_weights}: no such file")
         args.support, args.weights = args.from_weights, True
     elif args.support is None:
         need = "SUPPORT and MATRIX" if hasattr(args, "matrix") else "SUPPORT"

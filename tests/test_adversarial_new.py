@@ -156,6 +156,11 @@ def test_model_names_with_control_characters_stay_on_their_lines(tmp_path, capsy
     assert code == 2 and len(err) < 300
 
 
+def test_from_weights_needs_a_file(capsys):
+    code, _, err = run(capsys, "decide", "--from-weights", "lu:3", "--threshold", "5")
+    assert code == 2 and "--from-weights lu:3: no such file" in err
+
+
 # --- draw, explain, check ------------------------------------------------------
 
 def test_draw_does_not_overwrite_its_input(tmp_path, capsys):
