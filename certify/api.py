@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .errors import InputError
-from .support import Support, from_json_obj, from_masks, load_file, load_support
+import operator
+
+from .support import (Support, check_threshold, from_json_obj, from_masks, load_file,
+                      load_support)
 
 __all__ = ["Support", "decide", "optimum", "check", "support_of",
            "DecideResult", "OptimumResult", "CheckResult", "InputError"]
@@ -35,8 +38,13 @@ def support_of(x, *, weights: bool = False, threshold: float = 0.0) -> Support:
     arrays or nested 0/1 lists, shape (out, in), input side first).  With
     ``weights=True`` the arrays hold weights and the support is where
     ``|w| > threshold`` (default 0: exactly the non-zeros)."""
+    threshold = check_threshold(threshold)
+    if threshold and not weights:
+        raise InputError("threshold applies to weights: pass weights=True as well")
     if isinstance(x, Support):
-        return x
+        # Support(masks) itself checks nothing: validate a hand-made one
+        # (wrong dtype, masks that do not chain) before the engine sees it.
+        return from_masks(list(x.masks)) if isinstance(x.masks, (tuple, list)) else from_masks(x.masks)
     if isinstance(x, os.PathLike):
         return load_file(x, weights, threshold)
     if isinstance(x, str):
@@ -84,9 +92,22 @@ class _Result:
         return self._text
 
     def save(self, path) -> None:
-        """Write the certificate atomically (never half a file)."""
+        """Write the certificate atomically (never half a file); a path that
+        cannot be written raises InputError."""
         from .certificate import write_atomic
-        write_atomic(os.fspath(path), self.to_json())
+        try:
+            path = os.fspath(path)
+        except TypeError:
+            raise InputError(f"cannot save to a {type(path).__name__}: give a file path") from None
+        if not isinstance(path, str) or not path:
+            raise InputError("cannot save: give a non-empty file path (str or pathlib.Path)")
+        text = self.to_json()
+        if os.path.isdir(path):
+            raise InputError(f"cannot write {path}: it is a folder")
+        try:
+            write_atomic(os.path.realpath(path), text)     # through a symlink, not over it
+        except (OSError, ValueError) as e:
+            raise InputError(f"cannot write {path}: {getattr(e, 'strerror', None) or e}") from None
 
     def _cert_text(self) -> str:
         if self.certificate is None:
@@ -189,7 +210,11 @@ def optimum(support, *, weights: bool = False, threshold: float = 0.0,
     ('no_optimum', True)
     """
     from .optimum import decide_optimum
-    if isinstance(max_subsets, bool) or not isinstance(max_subsets, int) or max_subsets < 0:
+    try:
+        max_subsets = operator.index(max_subsets)     # int or numpy integer, not float or bool
+    except TypeError:
+        max_subsets = -1
+    if isinstance(max_subsets, bool) or max_subsets < 0:
         raise InputError("max_subsets must be a whole number >= 0")
     s = support_of(support, weights=weights, threshold=threshold)
     o = decide_optimum(s, max_subsets=max_subsets)

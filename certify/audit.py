@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from .errors import InputError
 REPORT_FORMAT = "certify-check-report/1"
 MANIFEST_FORMAT = "certify-manifest/1"
 MANIFEST_NAME = "MANIFEST.json"
+MAX_MANIFEST_BYTES = 64 << 20     # ~300,000 entries
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.json$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -40,8 +42,12 @@ class FileReport:
 
 
 def sha256_of(path: str) -> str | None:
+    """None unless ``path`` is a readable regular file (a FIFO or /dev/zero
+    would never end)."""
     h = hashlib.sha256()
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
@@ -108,6 +114,10 @@ def manifest_text(entries: list[dict]) -> str:
 def load_manifest(path: str) -> list[dict]:
     """Parse and validate a manifest; InputError (exit 2) if it is not one."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError(f"the manifest {path} is not a regular file")
+        if os.path.getsize(path) > MAX_MANIFEST_BYTES:
+            raise InputError(f"the manifest {path} is larger than {MAX_MANIFEST_BYTES} bytes")
         with open(path, "r", encoding="utf-8") as fh:
             obj = json.load(fh)
     except OSError as e:

@@ -6,9 +6,11 @@ byte-identical certificates.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import tempfile
 
 from flint import fmpq
@@ -176,6 +178,10 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def write_atomic_bytes(path: str, data: bytes) -> None:
+    # Renaming over a device or a FIFO (e.g. -o /dev/null run as root) would
+    # replace it by a regular file: refuse anything but a regular file.
+    if os.path.lexists(path) and os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "it exists and is not a regular file", path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".certify-", suffix=".tmp", dir=folder)
     try:

@@ -418,14 +418,15 @@ def cmd_model(args) -> int:
         layers = select(layers, [n.strip() for n in args.layers.split(",")])
     report = analyse(layers, skipped, progress=progress)
     if folder:
-        os.makedirs(folder, exist_ok=True)
-        for k, c in enumerate(report.chains, start=1):
-            if c.decision.internal_error is None and c.decision.text is not None:
-                path = os.path.join(folder, f"chain{k}.json")
-                if os.path.exists(path) and _same_path(path, args.model):
-                    raise InputError(f"-o would overwrite the input {args.model}; choose another place")
-                _write(path, c.decision.text)
-                c.certificate_path = path
+        from .model import certificate_paths
+        paths = certificate_paths(folder, report, args.model)     # all checked before any write
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot create {folder}: {e.strerror}") from None
+        for c, path in paths:
+            _write(path, c.decision.text)
+            c.certificate_path = path
     if args.json:
         print(json.dumps(report_json(args.model, report), indent=1))
     else:
@@ -638,6 +639,8 @@ def _resolve_weights(args) -> None:
     if args.from_weights is not None:
         if args.support is not None:
             raise InputError("give SUPPORT or --from-weights FILE, not both")
+        if not os.path.exists(args.from_weights):   # a pattern has no weights to threshold
+            raise InputError(f"--from-weights {args.from_weights}: no such file")
         args.support, args.weights = args.from_weights, True
     elif args.support is None:
         need = "SUPPORT and MATRIX" if hasattr(args, "matrix") else "SUPPORT"

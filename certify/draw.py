@@ -19,6 +19,7 @@ Needs matplotlib (the ``plot`` extra); networkx does the layout and drawing.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import textwrap
 from dataclasses import dataclass, field
@@ -435,10 +436,16 @@ def _save(fig, path: str) -> None:
             os.unlink(tmp)
 
 
-def check_output(path: str) -> None:
-    """Before any work: a .png/.pdf/.svg file in an existing folder."""
+def check_output(path: str, source: str | None = None) -> None:
+    """Before any work: a .png/.pdf/.svg file in an existing folder, neither
+    the support file ``source`` nor a device or FIFO (renaming over one would
+    replace it)."""
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a folder")
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(f"cannot write {path}: it exists and is not a regular file")
+    if source and os.path.isfile(source) and os.path.realpath(source) == os.path.realpath(path):
+        raise InputError(f"-o would overwrite the input {source}; choose another place")
     if not path.lower().endswith((".png", ".pdf", ".svg")):
         raise InputError(f"-o {path}: name a .png, .pdf or .svg file")
     if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
@@ -448,7 +455,7 @@ def check_output(path: str) -> None:
 def draw(support: Support, path: str, name: str, progress=None):
     """Decide ``support``, draw it to ``path`` and return (decision, picture)."""
     from .engine import decide
-    check_output(path)
+    check_output(path, name)
     check_size(support)
     require_matplotlib()
     d = decide(support, progress=progress) if progress else decide(support)

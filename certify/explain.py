@@ -374,6 +374,13 @@ def explain(cert: dict, max_items: int = 12) -> list[str]:
     return w.lines
 
 
+def shown(text: str) -> str:
+    """A line as printed: control characters from a (possibly hostile) file
+    or file name escaped, so they cannot move the cursor or split lines."""
+    return text if text.isprintable() else "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def explain_file(path: str, max_items: int = 12) -> int:
     """Print the explanation and the checker's verdict.  Exit 0 accepted,
     1 rejected (the explanation then describes an invalid proof), 2 unreadable."""
@@ -397,13 +404,13 @@ def explain_file(path: str, max_items: int = 12) -> int:
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
         raise InputError(f"cannot explain {path}: the proof is malformed ({type(e).__name__}: "
                          f"{str(e)[:80]})") from None
-    print(f"certificate: {path}")
-    print("\n".join(lines))
+    print(f"certificate: {shown(path)}")
+    print("\n".join(map(shown, lines)))
     print()
     if verdict.accepted:
-        print(f"independent checker: accepted ({verdict.message})")
+        print(f"independent checker: accepted ({shown(verdict.message)})")
         return 0
-    print(f"independent checker: REJECTED: {verdict.message}")
+    print(f"independent checker: REJECTED: {shown(verdict.message)}")
     print("(the text above describes what the file claims; it is not a proof)")
     sys.stdout.flush()
     return 1

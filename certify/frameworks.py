@@ -47,7 +47,17 @@ class NamedLayer:
 
     def describe(self) -> str:
         out, inp = self.shape
-        return f"{self.name} ({inp}->{out}, {int(self.mask.sum())} of {self.mask.size} entries, from {self.key})"
+        return (f"{shown(self.name)} ({inp}->{out}, {int(self.mask.sum())} of {self.mask.size} "
+                f"entries, from {shown(self.key)})")
+
+
+def shown(name: str) -> str:
+    """An array name as printed: control characters escaped (a name could
+    hold a newline or a terminal escape), the empty name as ''."""
+    if not name:
+        return "''"
+    return name if name.isprintable() else "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
 
 
 # ---------------------------------------------------------------------------
@@ -238,9 +248,10 @@ def select(layers: list[NamedLayer], names: list[str]) -> list[NamedLayer]:
     for n in names:
         layer = by_name.get(n) or by_key.get(n)
         if layer is None:
-            raise InputError(f"--layers: no layer {n!r} (layers found: "
-                             f"{', '.join(l.name for l in layers)})")
-        if layer in chosen:
+            asked = repr(n) if len(n) <= 80 else repr(n[:80]) + "..."
+            raise InputError(f"--layers: no layer {asked} (layers found: "
+                             f"{', '.join(shown(l.name) for l in layers)})")
+        if any(layer is c for c in chosen):
             raise InputError(f"--layers: {n!r} is named twice")
         chosen.append(layer)
     return chosen

@@ -11,10 +11,13 @@ listed one after the other would be chained too, hence ``--layers``.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 
 from .engine import Decision, decide
-from .frameworks import NamedLayer
+from .errors import InputError
+from .frameworks import NamedLayer, shown
 from .support import Support, from_masks
 
 # Worst first: an ill-posed chain outranks an undecided one.
@@ -34,7 +37,7 @@ class ChainReport:
 
     @property
     def title(self) -> str:
-        return " -> ".join(self.names)
+        return " -> ".join(shown(n) for n in self.names)
 
 
 @dataclass
@@ -74,6 +77,25 @@ def analyse(layers: list[NamedLayer], skipped: list[tuple[str, str]], progress=_
     return report
 
 
+def certificate_paths(folder: str, report: ModelReport, model: str) -> list[tuple[ChainReport, str]]:
+    """Where ``-o FOLDER`` puts each checked chain's certificate (chainK.json),
+    after checking every path, so that a bad one stops the run before any
+    file is written: none may be the model file, a folder or a non-regular
+    file (a device or FIFO would be replaced)."""
+    out = []
+    for k, c in enumerate(report.chains, start=1):
+        if c.decision.internal_error is not None or c.decision.text is None:
+            continue
+        path = os.path.join(folder, f"chain{k}.json")
+        if os.path.exists(path):
+            if os.path.realpath(path) == os.path.realpath(model):
+                raise InputError(f"-o would overwrite the input {model}; choose another place")
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise InputError(f"cannot write {path}: it exists and is not a regular file")
+        out.append((c, path))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Report text
 # ---------------------------------------------------------------------------
@@ -99,7 +121,7 @@ def report_lines(path: str, report: ModelReport, wrap=lambda text: text) -> list
     if report.skipped:
         reasons: dict[str, list[str]] = {}
         for key, why in report.skipped:
-            reasons.setdefault(why, []).append(key)
+            reasons.setdefault(why, []).append(shown(key))
         lines.append(wrap("skipped: " + "; ".join(f"{', '.join(keys)} ({why})"
                                                   for why, keys in reasons.items())))
     for k, c in enumerate(report.chains, start=1):

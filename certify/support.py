@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
 import stat
 import zipfile
@@ -129,6 +130,9 @@ class Support:
         object, or a catalogue pattern such as ``"lu:4"``."""
         if isinstance(spec, os.PathLike):
             return load_file(spec, weights, threshold)
+        if not isinstance(spec, str):
+            raise InputError(f"cannot load a support from {type(spec).__name__}: give a path or a "
+                             "pattern such as 'lu:4'")
         return load_support(spec, weights, threshold)
 
 
@@ -177,11 +181,18 @@ def _mask_from_rows(rows, layer: int, weights: bool = False, threshold: float = 
 def _bit(v, where: str, weights: bool = False, threshold: float = 0.0) -> bool:
     # Accept 0/1 written as ints, bools or floats 0.0/1.0; with weights=True
     # any finite number (|w| > threshold = in the support).
-    if isinstance(v, bool):
-        return v
-    if weights and (isinstance(v, int) or (isinstance(v, float) and math.isfinite(v))):
-        return abs(v) > threshold
-    if isinstance(v, (int, float)) and v in (0, 1):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    # numbers.Real covers int, float, Fraction and numpy scalars (np.int64
+    # from iterating an array), not complex or strings.
+    if isinstance(v, numbers.Integral):
+        v = int(v)
+    elif isinstance(v, numbers.Real) and not isinstance(v, numbers.Rational):
+        v = float(v)
+    if weights and isinstance(v, numbers.Rational) or (isinstance(v, float) and math.isfinite(v)):
+        if weights:
+            return abs(v) > threshold
+    if isinstance(v, numbers.Real) and v in (0, 1):
         return v != 0
     hint = "" if weights else " (for pruned weight tensors use --weights)"
     raise InputError(f"{where} is {v!r}; mask entries must be 0 or 1{hint}")
@@ -239,7 +250,12 @@ def _mask_from_array(a, layer: int, weights: bool = False, threshold: float = 0.
         hint = "" if weights else " (for pruned weight tensors use --weights)"
         raise InputError(f"layer {layer}, entry ({r}, {c}) is {arr[r, c].item()!r}; "
                          f"mask entries must be {'finite' if weights else '0 or 1'}{hint}")
-    return np.abs(arr) > threshold if weights else arr != 0
+    if not weights:
+        return arr != 0
+    # Not np.abs: the absolute value of the most negative integer of a signed
+    # type overflows to itself (np.abs(np.int8(-128)) == -128) and would drop
+    # that entry from the support.
+    return (arr > threshold) | (arr < -threshold)
 
 
 def _check_size(n: int, where: str) -> None:
@@ -253,6 +269,8 @@ def check_threshold(threshold) -> float:
         t = float(threshold)
     except (TypeError, ValueError):
         raise InputError(f"threshold {threshold!r} is not a number") from None
+    except OverflowError:
+        raise InputError("threshold is too large; give a finite number >= 0") from None
     if not math.isfinite(t) or t < 0:
         raise InputError(f"threshold {threshold!r} must be a finite number >= 0")
     return t

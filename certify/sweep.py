@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -37,6 +38,12 @@ from .errors import InputError
 VERDICTS = ("closed", "not_closed", "unknown")
 Z95 = 1.959963984540054          # the 0.975 quantile of the standard normal law
 MAX_SEED = 999_999_999            # the catalogue's seeds have at most 9 digits
+MAX_SAMPLES = 1_000_000           # every record of a run is held in memory
+
+
+def max_workers() -> int:
+    """More local processes than this only costs memory (each is a Python)."""
+    return max(64, 4 * (os.cpu_count() or 1))
 
 
 # ---------------------------------------------------------------------------
@@ -207,7 +214,7 @@ def load_results(path: str) -> list[dict]:
         try:
             rec = json.loads(line.decode("utf-8"))
             if _key(rec)[2] != rec["seed"] or rec["verdict"] not in VERDICTS + ("error",) or \
-                    not isinstance(rec["empty_layer"], bool):
+                    not isinstance(rec["empty_layer"], bool) or not _plausible(rec):
                 raise ValueError
         except (ValueError, KeyError, TypeError, AttributeError):
             raise InputError(refuse.format(no)) from None
@@ -218,6 +225,17 @@ def load_results(path: str) -> list[dict]:
         with open(path, "r+b") as fh:       # drop the torn line; its sample is redone
             fh.truncate(complete)
     return records
+
+
+def _plausible(rec: dict) -> bool:
+    """The fields the summary reads have the types it expects (a hand-edited
+    line must not crash the summary)."""
+    for k in ("decide_s", "check_s"):
+        x = rec.get(k)
+        if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float))
+                              or not math.isfinite(x) or x < 0):
+            return False
+    return rec["verdict"] != "error" or isinstance(rec.get("error"), str)
 
 
 def _lock(fh, path: str) -> None:
@@ -305,9 +323,32 @@ def validate(widths: str, density: str, samples: int, first_seed: int, workers: 
         raise InputError(f"--samples must be at least 1, got {samples}")
     if first_seed < 0 or first_seed + samples - 1 > MAX_SEED:
         raise InputError(f"seeds {first_seed}..{first_seed + samples - 1} must lie in 0..{MAX_SEED}")
+    if samples > MAX_SAMPLES:
+        raise InputError(f"--samples {samples} is more than one run handles ({MAX_SAMPLES:,}; the "
+                         "records are kept in memory): split the sweep with --seed, same --out")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
+    if workers is not None and dask_scheduler is None and workers > max_workers():
+        raise InputError(f"--workers {workers} is more processes than this machine runs usefully "
+                         f"(at most {max_workers()})")
     build_pattern(pattern_name(widths, density, first_seed))   # checks widths and density
+
+
+def _check_apart(out: str, cert_dir: str, widths: str, density: str, first_seed: int,
+                 samples: int) -> None:
+    """The results file must be neither the certificates folder nor one of the
+    certificates this sweep writes (either would overwrite the other)."""
+    real_out, real_dir = os.path.realpath(out), os.path.realpath(cert_dir)
+    if real_out == real_dir:
+        raise InputError(f"--out and --certificates name the same path {out}")
+    if os.path.dirname(real_out) != real_dir:
+        return
+    stem = certificate_file(pattern_name(widths, density, 0))[:-len("0.json")]
+    name = os.path.basename(real_out)
+    seed = name[len(stem):-len(".json")] if name.startswith(stem) and name.endswith(".json") else ""
+    if seed.isdigit() and seed.isascii() and first_seed <= int(seed) < first_seed + samples:
+        raise InputError(f"--out {out} is one of the certificates this sweep writes; choose "
+                         "another name")
 
 
 def _executor(workers: int, dask_scheduler: str | None):
@@ -339,11 +380,20 @@ def sweep(widths: str, density: str, samples: int, *, first_seed: int = 0, worke
             raise InputError(f"cannot write {out}: its folder does not exist")
         if os.path.isdir(out):
             raise InputError(f"--out {out} is a folder")
+        if os.path.exists(out) and not stat.S_ISREG(os.stat(out).st_mode):
+            # a FIFO would block, /dev/zero never ends, a device would be replaced
+            raise InputError(f"--out {out} is not a regular file")
+        if cert_dir is not None:
+            _check_apart(out, cert_dir, widths, density, first_seed, samples)
         try:
             fh = open(out, "ab")
         except OSError as e:
             raise InputError(f"cannot write {out}: {e.strerror}") from None
-        _lock(fh, out)
+        try:
+            _lock(fh, out)
+        except InputError:
+            fh.close()
+            raise
     try:
         return _run(widths, density, samples, first_seed, workers, out, fh, cert_dir,
                     dask_scheduler, quiet, stream)
@@ -355,16 +405,20 @@ def sweep(widths: str, density: str, samples: int, *, first_seed: int = 0, worke
 def _run(widths, density, samples, first_seed, workers, out, fh, cert_dir, dask_scheduler,
          quiet, stream):
     start = time.monotonic()
-    wanted = {_key({"pattern": pattern_name(widths, density, s)}): s
-              for s in range(first_seed, first_seed + samples)}
+    # This sweep's key without the seed (no table of every wanted seed: a
+    # million of them would take hundreds of megabytes).
+    sweep_key = _key({"pattern": pattern_name(widths, density, first_seed)})[:2]
     previous = load_results(out) if out is not None else []
     mine: dict[int, dict] = {}
     for rec in previous:
-        seed = wanted.get(_key(rec))
-        if seed is not None:
-            mine[seed] = rec          # a sample recorded twice: the later line wins
+        key = _key(rec)
+        if key[:2] == sweep_key and first_seed <= key[2] < first_seed + samples:
+            mine[key[2]] = rec        # a sample recorded twice: the later line wins
     if cert_dir is not None:
-        os.makedirs(cert_dir, exist_ok=True)
+        try:
+            os.makedirs(cert_dir, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot create {cert_dir}: {e.strerror}") from None
     todo = [s for s in range(first_seed, first_seed + samples) if s not in mine]
     summary = Summary(widths, density, samples)
     counts: dict = {}
@@ -417,6 +471,8 @@ def _run(widths, density, samples, first_seed, workers, out, fh, cert_dir, dask_
 def _parallel(tasks, workers, dask_scheduler, record) -> None:
     """Keep a bounded number of tasks in flight (a long sweep holds no
     million futures); record each result as it completes."""
+    if dask_scheduler is None:
+        workers = min(workers, len(tasks))      # no idle processes to start
     executor, client = _executor(workers, dask_scheduler)
     window = 4 * workers if client is None else 4 * max(workers, _dask_threads(client))
     pending = set()
