@@ -174,10 +174,13 @@ def _shown(path: str) -> str:
     return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
 
 
-def run_check(paths: list[str], as_json: bool, manifest: str | None) -> int:
+def run_check(paths: list[str], as_json: bool, manifest: str | None,
+              support_sha256: str | None = None, claims: tuple = ()) -> int:
     """Check the files (and the manifest); print text or one JSON report.
     Exit 0 all accepted (and the manifest matches), 1 some rejected or a
-    manifest mismatch, 2 some file unreadable (or the manifest unusable)."""
+    manifest mismatch, 2 some file unreadable (or the manifest unusable).
+    ``support_sha256`` / ``claims``: an accepted certificate must also be
+    about that support / make one of those claims (else it counts as rejected)."""
     entries = load_manifest(manifest) if manifest else []
     todo, seen = [], set()
     skip = {os.path.realpath(manifest)} if manifest else set()
@@ -191,6 +194,13 @@ def run_check(paths: list[str], as_json: bool, manifest: str | None) -> int:
     status = 0
     for p in todo:
         r = check_one(p)
+        if r.status == "accepted" and support_sha256 and r.support_sha256 != support_sha256:
+            r.status, r.accepted, r.message = "rejected", False, (
+                f"accepted by the checker, but about another support (sha256 {r.support_sha256[:12]}, "
+                f"--support has {support_sha256[:12]})")
+        elif r.status == "accepted" and claims and r.claim not in claims:
+            r.status, r.accepted, r.message = "rejected", False, (
+                f"accepted by the checker, but it claims {r.claim}, not {' or '.join(claims)}")
         reports[os.path.realpath(p)] = r
         status = max(status, {"accepted": 0, "rejected": 1, "unreadable": 2}[r.status])
         if not as_json:

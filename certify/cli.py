@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 
 from . import __version__
@@ -37,15 +38,36 @@ def _out_path(text: str) -> str:
 
 
 class _Progress:
-    """Stage messages on stderr, only once a run has taken over a second."""
+    """Stage messages on stderr, only once a run has taken over a second, and
+    a 'still ...' line every HEARTBEAT seconds while one stage lasts (a long
+    witness search on a large mask would otherwise be silent for minutes)."""
+
+    HEARTBEAT = 15.0
+    running = False          # set by main() while a command runs; the heartbeat stops with it
 
     def __init__(self, quiet: bool):
         self.start, self.quiet = time.monotonic(), quiet
+        self.stage, self.since, self.beating = None, self.start, False
 
     def __call__(self, stage: str) -> None:
-        elapsed = time.monotonic() - self.start
-        if not self.quiet and elapsed > 1.0:
-            print(f"certify: {stage} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+        self.stage, self.since = stage, time.monotonic()
+        if self.quiet:
+            return
+        if self.since - self.start > 1.0:
+            self._say(stage)
+        if not self.beating:
+            self.beating = True
+            threading.Thread(target=self._beat, daemon=True).start()
+
+    def _say(self, text: str) -> None:
+        print(f"certify: {text} ({time.monotonic() - self.start:.1f} s)", file=sys.stderr, flush=True)
+
+    def _beat(self) -> None:
+        while _Progress.running:
+            time.sleep(min(1.0, self.HEARTBEAT / 4))
+            if _Progress.running and time.monotonic() - self.since >= self.HEARTBEAT:
+                self.since = time.monotonic()
+                self._say(f"still {self.stage}")
 
 
 def _write(path: str, text: str) -> None:
@@ -468,11 +490,19 @@ def cmd_check(args) -> int:
     named = [p for p in args.certificates if os.path.basename(p) == MANIFEST_NAME]
     if not args.manifest and len(named) == 1:      # e.g. certify check proofs/*.json
         args.manifest = named[0]
-    if not args.json and not args.manifest:
+    sha = None
+    if args.support:
+        from .support import load_support
+        sha = load_support(args.support, weights=args.weights).fingerprint()
+    claims = tuple(c.strip() for c in args.claim.split(",")) if args.claim else ()
+    from .checker.verify import CLAIMS
+    if any(c not in CLAIMS for c in claims):
+        raise InputError(f"--claim takes claims among {', '.join(CLAIMS)}")
+    if not args.json and not args.manifest and sha is None and not claims:
         from .checker import main as checker_main
         return checker_main(args.certificates)
     from .audit import run_check
-    return run_check(args.certificates, args.json, args.manifest)
+    return run_check(args.certificates, args.json, args.manifest, sha, claims)
 
 
 # ---------------------------------------------------------------------------
@@ -779,7 +809,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "unknown).\n\n"
                                     "  FILE.pt / .pth   a state_dict saved with torch.save (needs torch: "
                                     "pip install\n"
-                                    "                   'certify[torch]'), read with weights_only=True\n"
+                                    "                   -e '.[torch]'), read with weights_only=True\n"
                                     "  FILE.npz         named arrays (np.savez(path, **arrays))\n"
                                     "  FILE.json/.npy   a support file (layers named layer1, layer2, "
                                     "...)\n\n"
@@ -829,7 +859,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "rational arithmetic. Same as\n'python -m certify.checker CERT...'.",
                        epilog="examples:\n  certify decide lu:4 -o lu4.json && certify check lu4.json\n"
                               "  certify check --json proofs/lu_4.json\n"
-                              "  certify check --manifest proofs/MANIFEST.json\n\n"
+                              "  certify check --manifest proofs/MANIFEST.json\n"
+                              "  certify check --support masks.npz --claim closed masks-cert.json\n\n"
                               "exit status: 0 all accepted, 1 some rejected (or the manifest does "
                               "not match), 2 some file\nunreadable or not a certificate "
                               "(formats: docs/certificate-format.md)")
@@ -842,6 +873,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "exists, is unchanged (SHA-256), accepted, with the listed claim and "
                         "fingerprint, and every .json file beside it is listed; a CERT named "
                         "MANIFEST.json is read this way too")
+    c.add_argument("--support", metavar="SUPPORT",
+                   help="each certificate must also be about this support (file or pattern; its "
+                        "SHA-256 fingerprint is compared), e.g. the masks a CI job ships")
+    c.add_argument("--weights", action="store_true", help="SUPPORT holds weight values (non-zeros kept)")
+    c.add_argument("--claim", metavar="CLAIMS",
+                   help="each certificate must also make one of these claims (comma-separated, "
+                        "e.g. closed or closed,optimum_exists); an 'unknown' report then fails")
     c.set_defaults(func=cmd_check)
 
     ex = sub.add_parser("explain", help="print a certificate's proof in words",
@@ -932,6 +970,7 @@ def main(argv=None) -> int:
             parser.print_help()
             return EXIT_INPUT
         _resolve_weights(args)
+        _Progress.running = True
         return args.func(args)
     except InputError as e:
         # One line, whatever the message quotes (file names may hold newlines).
@@ -954,6 +993,8 @@ def main(argv=None) -> int:
         print(f"certify: internal error: {type(e).__name__}: {e} (please report; "
               "CERTIFY_DEBUG=1 shows the traceback)", file=sys.stderr)
         return EXIT_REJECTED
+    finally:
+        _Progress.running = False
 
 
 if __name__ == "__main__":

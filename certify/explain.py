@@ -27,10 +27,10 @@ CLAIM_TEXT = {
 }
 
 WITNESS_TEXT = {
-    "W1": "W1, an exclusive P4 of one rank-one node (theory.md §4 W1)",
-    "W2": "W2, a two-node mechanism (theory.md §4 W2)",
-    "W3": "W3, a first-order cancellation at one entry (theory.md §4 W3)",
-    "routed": "routing: fixing all layers but two to 0/1 matchings exposes a two-factor witness "
+    "W1": "an exclusive P4 of one rank-one node (theory.md §4 W1)",
+    "W2": "a two-node mechanism (theory.md §4 W2)",
+    "W3": "a first-order cancellation at one entry (theory.md §4 W3)",
+    "routed": "fixing all layers but two to 0/1 matchings exposes a two-factor witness "
               "(theory.md §4 Routing)",
 }
 
@@ -153,7 +153,7 @@ def monomial(path) -> str:
 
 def reduction_lines(red: dict, w: Writer, depth: int) -> None:
     steps = red["steps"]
-    w(f"Exact reductions ({len(steps)} steps, theory.md §2; the checker replays each and compares "
+    w(f"Exact reductions ({len(steps)} step{'' if len(steps) == 1 else 's'}, theory.md §2; the checker replays each and compares "
       "the result with the stated core):", depth)
     shown, more = w.some(steps)
     for k, s in enumerate(shown):

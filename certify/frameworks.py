@@ -80,7 +80,7 @@ def _require_torch():
     try:
         import torch
     except ImportError:
-        raise InputError("reading PyTorch files needs torch: pip install 'certify[torch]' (or save "
+        raise InputError("reading PyTorch files needs torch: pip install torch (or pip install -e '.[torch]' in a clone; or save "
                          "the masks with np.savez and pass the .npz file)") from None
     return torch
 

@@ -109,7 +109,7 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
                                "matchings": [[l + 1, [[r, c] for r, c in sorted(m.items())]]
                                              for l, m in zip(fixed, picks)],
                                "effective_rule": d.witness.rule},
-                              f"routing (layers {', '.join(str(l + 1) for l in fixed)} fixed to 0/1 "
+                              f"routing (layer{'s' if len(fixed) > 1 else ''} {', '.join(str(l + 1) for l in fixed)} fixed to 0/1 "
                               f"matchings) exposes a two-factor chain with a {d.witness.rule} witness, "
                               f"and its limit is refuted on the full deep system")
                 return Witness(k, local, layers, A)

@@ -377,7 +377,16 @@ def _load_npz(path: str, weights: bool = False, threshold: float = 0.0) -> Suppo
             arrays = [data[name] for name in names]
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise InputError(f"not a readable .npz archive ({str(e)[:200]})") from None
+    modelish = [n for n, a in zip(names, arrays) if a.ndim != 2 or n.endswith(MODEL_SUFFIXES)]
+    if modelish:
+        # A saved model (biases, torch.nn.utils.prune pairs), not one mask per layer.
+        raise InputError(f"{path} holds {modelish[0]!r} (shape {list(arrays[names.index(modelish[0])].shape)}), "
+                         f"not one 2-D mask per layer: for a model's arrays use 'certify model {path}', "
+                         "which picks the linear layers and skips the rest")
     return from_masks(arrays, weights, threshold)
+
+
+MODEL_SUFFIXES = (".bias", ".weight_orig", ".weight_mask", ".running_mean", ".running_var")
 
 
 def _check_npz_shapes(path: str) -> None:

@@ -193,7 +193,7 @@ def test_explain_reads_every_kind_of_certificate(name):
 def test_explain_lu4_names_rule_entries_limit_and_refutation(capsys):
     code, out, _ = run(capsys, "explain", PROOFS / "lu_4.json")
     assert code == 0
-    assert "Witness rule W1: " in out and "A (4x4; rows = outputs, columns = inputs):" in out
+    assert "Witness rule W1: an exclusive" in out and "A (4x4; rows = outputs, columns = inputs):" in out
     cert = json.loads((PROOFS / "lu_4.json").read_text())
     m, n = cert["proof"]["limit"]["shape"]
     dense = [["0"] * n for _ in range(m)]

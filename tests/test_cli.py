@@ -285,3 +285,38 @@ def test_inline_json_support_and_train_summary(tmp_path):
     assert f"next: certify train {data} --support lu:4" in r.stdout
     r = run("train", str(data), "--support", "lu:4", "--steps", "3000", "--log-every", "1000")
     assert "Adam: from step 1000 to 3000 the parameter norm went" in r.stdout
+
+
+def test_a_long_stage_reports_that_it_is_still_running(monkeypatch, capsys):
+    # A stage that lasts longer than the heartbeat period says so on stderr,
+    # and the heartbeat stops when the command ends.
+    import time
+
+    from certify.cli import _Progress
+    monkeypatch.setattr(_Progress, "HEARTBEAT", 0.2)
+    monkeypatch.setattr(_Progress, "running", True)
+    p = _Progress(False)
+    p("looking for a witness (W1, W2, W3)")
+    time.sleep(0.9)
+    _Progress.running = False
+    time.sleep(0.3)
+    err = capsys.readouterr().err
+    assert "certify: still looking for a witness (W1, W2, W3)" in err
+    time.sleep(0.5)
+    assert capsys.readouterr().err == ""
+
+
+def test_check_against_a_support_and_a_claim(tmp_path, capsys):
+    from certify.cli import main
+    cert = tmp_path / "lu4.json"
+    assert main(["decide", "lu:4", "-o", str(cert)]) == 0
+    capsys.readouterr()
+    assert main(["check", "--support", "lu:4", "--claim", "not_closed", str(cert)]) == 0
+    assert "lu4.json: accepted" in capsys.readouterr().out
+    # the certificate is valid, but about other masks, or not the claim a build requires
+    assert main(["check", "--support", "ul:4", str(cert)]) == 1
+    assert "about another support" in capsys.readouterr().out
+    assert main(["check", "--claim", "closed", str(cert)]) == 1
+    assert "it claims not_closed, not closed" in capsys.readouterr().out
+    assert main(["check", "--claim", "closedd", str(cert)]) == 2
+    assert "--claim takes claims among" in capsys.readouterr().err

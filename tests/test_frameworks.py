@@ -135,7 +135,7 @@ def test_without_torch_a_torch_file_is_one_clear_error(tmp_path, capsys, monkeyp
     for argv in (["model", str(tmp_path / "m.pt")], ["decide", str(tmp_path / "m.pt")]):
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "needs torch" in err and "certify[torch]" in err
+        assert err.count("\n") == 1 and "needs torch" in err and "'.[torch]'" in err
 
 
 def test_naming_rules():

@@ -122,3 +122,15 @@ def test_empty_npz(tmp_path):
     np.savez(tmp_path / "e.npz")
     with pytest.raises(InputError, match="no arrays"):
         load_file(str(tmp_path / "e.npz"))
+
+
+def test_a_model_npz_is_sent_to_certify_model(tmp_path):
+    # Biases and torch.nn.utils.prune pairs are a model's arrays, not one mask
+    # per layer: the error says which command reads them.
+    path = tmp_path / "model.npz"
+    np.savez(path, **{"fc1.weight": np.ones((3, 2)), "fc1.bias": np.ones(3), "fc2.weight": np.ones((1, 3))})
+    with pytest.raises(InputError, match=r"holds 'fc1.bias' \(shape \[3\]\).*certify model"):
+        load_file(str(path), weights=True)
+    np.savez(path, **{"fc1.weight_orig": np.ones((3, 2)), "fc1.weight_mask": np.ones((3, 2))})
+    with pytest.raises(InputError, match=r"holds 'fc1.weight_orig'.*certify model"):
+        load_file(str(path))
