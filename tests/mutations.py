@@ -22,7 +22,6 @@ import copy
 import hashlib
 import json
 import pathlib
-import random
 import re
 from fractions import Fraction
 
