@@ -147,7 +147,8 @@ def main() -> None:
     lines = ["## Exhaustive study of small supports (`bench/exhaustive.py`)", "",
              f"Every two-factor support with `N0, N1, N2 <= 3` and every three-factor support with all "
              f"widths `<= 2`, up to permutations of each level: {len(work)} canonical supports, "
-             f"decided with `--rules {args.rules}` on {args.jobs} processes in {elapsed:.0f} s "
+             f"decided with `python bench/exhaustive.py --rules {args.rules}` (the engine's rule set; "
+             f"`certify decide` always uses all rules) on {args.jobs} processes in {elapsed:.0f} s "
              f"(slowest single support {slowest[1][2]:.2f} s). Every certificate was replayed by the "
              "checker.", "",
              "| widths | supports | closed | not closed | unknown |", "| --- | ---: | ---: | ---: | ---: |"]
@@ -166,7 +167,7 @@ def main() -> None:
         base_two = sum(1 for w, t in work if len(w) == 3 and baseline[t][0] == "unknown")
         base_all = sum(1 for _, t in work if baseline[t][0] == "unknown")
         lines += [f"Unknown two-factor supports: **{base_two}** with the first rule set (`--rules core`: "
-                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3, C5 and C4 added); all supports: "
+                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3, C5, C4 and C6 added); all supports: "
                   f"{base_all} and {tot(groups)['unknown']}. No support decided by both rule sets "
                   "gets different verdicts.", ""]
     lines += [
