@@ -240,7 +240,7 @@ def doc_lines(rows, timeout, cells, disagreements) -> list[str]:
         "factor vanishes identically over a cell of positive dimension, so McCallum's projection may "
         "not be valid there and the answer is not a proof; agreement with it is marked *yes?*. "
         "Rerunning `dense:2,1,2` with Hong's projection (`proj-operator`, always valid) on the top "
-        "one, two or three levels, or reordering the variables inside their quantifier blocks, did "
+        "one, two or three levels, or reordering the variables inside their quantifier blocks, did not "
         "give a warning-free answer within 30-100 s (Hong: no answer; reordering: the same warnings "
         "or no answer). exit status -11 is a crash of QEPCAD (segmentation fault). Where no reduction "
         "applies (W2, C4 examples) the core sentence is the raw one. QEPCAD's time grows steeply with the number of "
