@@ -15,7 +15,6 @@ import json
 import os
 import pathlib
 import platform
-import random
 import sys
 import tempfile
 import time
@@ -35,26 +34,10 @@ OUTCOMES = ("rejected", "unreadable", "equivalent", "engine proof", "independent
 
 def campaign(n: int, seed: int):
     corpus = M.corpus()
-    rnd = random.Random(seed)
-    names = sorted(corpus)
-    texts = {k: json.dumps(corpus[k]) for k in names}
-    kinds = list(M.MUTATIONS) + ["byte_flip"]
-    counts = {k: dict.fromkeys(OUTCOMES, 0) for k in kinds}
+    counts = {k: dict.fromkeys(OUTCOMES, 0) for k in list(M.MUTATIONS) + ["byte_flip"]}
     failures, unclear, done = [], 0, 0
-    while done < n:
-        name, kind = rnd.choice(names), rnd.choice(kinds)
-        if kind == "byte_flip":
-            data = M.byte_flip(texts[name], rnd)
-            outcome, message = M.run_bytes(data)
-            mutant = json.loads(data) if outcome == "accepted" else None
-        else:
-            mutant = json.loads(texts[name])
-            if not M.MUTATIONS[kind](mutant, rnd) or mutant == corpus[name]:
-                continue
-            outcome, message = M.run(mutant)
+    for name, kind, outcome, message in M.mutants(corpus, n, seed):
         done += 1
-        if outcome == "accepted":
-            outcome = M.judge(corpus[name], mutant)[0] if mutant != corpus[name] else "equivalent"
         unclear += outcome == "rejected" and message.startswith("malformed proof")
         if outcome in ("false claim", "unverified", "crash"):
             failures.append((name, kind, outcome, message))

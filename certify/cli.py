@@ -566,6 +566,7 @@ def cmd_sweep(args) -> int:
 def cmd_demo(args) -> int:
     from .checker import check_file
     from .engine import decide
+    from .explain import laurent_text
     from .optimum import decide_optimum
     from .patterns import lu
 
@@ -584,7 +585,7 @@ def cmd_demo(args) -> int:
     curve = d.certificate["proof"]["curve"]
     print("\nwitness curve (non-zero weights; t -> 0+):")
     for l, entries in enumerate(curve, start=1):
-        terms = ", ".join(f"W_{l}[{i},{j}] = {_laurent_text(x)}" for i, j, x in entries)
+        terms = ", ".join(f"W_{l}[{i},{j}] = {laurent_text(x)}" for i, j, x in entries)
         print(_wrap(f"  {terms}"))
     print("\n".join(_limit_lines(d.limit)).replace("limit matrix A", "limit A = lim W_2(t) W_1(t)", 1))
     w = d.certificate["proof"]["witness"]
@@ -624,19 +625,6 @@ def cmd_demo(args) -> int:
     print("      certify decide SUPPORT -o cert.json ; certify optimum SUPPORT ; certify --help")
     ok = v.accepted and w.accepted and d.verdict == "not_closed" and o.verdict == "no_optimum"
     return EXIT_OK if ok else EXIT_REJECTED
-
-
-def _laurent_text(terms) -> str:
-    parts = []
-    for e, c in terms:
-        mono = "" if e == 0 else ("t" if e == 1 else f"t^{e}")
-        if not mono:
-            parts.append(c)
-        elif c in ("1", "-1"):
-            parts.append(("-" if c == "-1" else "") + mono)
-        else:
-            parts.append(f"{c}*{mono}")
-    return " + ".join(parts) or "0"
 
 
 # ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import pathlib
+import random
 import re
 from fractions import Fraction
 
@@ -437,6 +438,31 @@ def engine_answer(c):
     else:
         d = decide_member(s, _matrix(c["proof"]["matrix"]), self_check=False)
     return d.verdict, json.loads(d.text)["proof"] if d.text else None
+
+
+def mutants(corpus: dict, n: int, seed: int):
+    """n random named mutants of the corpus, each replayed by the checker and,
+    when accepted, judged: yields (certificate name, kind, outcome, message)."""
+    rnd = random.Random(seed)
+    names = sorted(corpus)
+    texts = {k: json.dumps(corpus[k]) for k in names}
+    kinds = list(MUTATIONS) + ["byte_flip"]
+    done = 0
+    while done < n:
+        name, kind = rnd.choice(names), rnd.choice(kinds)
+        if kind == "byte_flip":
+            data = byte_flip(texts[name], rnd)
+            outcome, message = run_bytes(data)
+            mutant = json.loads(data) if outcome == "accepted" else None
+        else:
+            mutant = json.loads(texts[name])
+            if not MUTATIONS[kind](mutant, rnd) or mutant == corpus[name]:
+                continue
+            outcome, message = run(mutant)
+        done += 1
+        if outcome == "accepted":
+            outcome, message = judge(corpus[name], mutant) if mutant != corpus[name] else ("equivalent", "")
+        yield name, kind, outcome, message
 
 
 def judge(original: dict, mutant: dict) -> tuple[str, str]:

@@ -26,29 +26,9 @@ def corpus():
 
 def campaign(corpus, n, seed):
     """n mutants -> (counts per (kind, outcome), list of failures)."""
-    rnd = random.Random(seed)
-    names = sorted(corpus)
-    texts = {k: json.dumps(corpus[k]) for k in names}
     counts, failures = {}, []
-    done = 0
-    while done < n:
-        name = rnd.choice(names)
-        kind = rnd.choice(list(M.MUTATIONS) + ["byte_flip"])
-        if kind == "byte_flip":
-            data = M.byte_flip(texts[name], rnd)
-            outcome, message = M.run_bytes(data)
-            mutant = json.loads(data) if outcome == "accepted" else None
-        else:
-            mutant = json.loads(texts[name])
-            if not M.MUTATIONS[kind](mutant, rnd) or mutant == corpus[name]:
-                continue
-            outcome, message = M.run(mutant)
-        done += 1
-        if outcome == "accepted":
-            outcome, why = M.judge(corpus[name], mutant) if mutant != corpus[name] else ("equivalent", "")
-            if outcome in ("false claim", "unverified"):
-                failures.append((name, kind, outcome, why))
-        elif outcome == "crash" or message.startswith("malformed proof"):
+    for name, kind, outcome, message in M.mutants(corpus, n, seed):
+        if outcome in ("false claim", "unverified", "crash") or message.startswith("malformed proof"):
             failures.append((name, kind, outcome, message))
         counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
     return counts, failures
