@@ -79,23 +79,68 @@ def path_monomials(graph, source, sink, limit: int = 10_000) -> list[frozenset] 
 
 
 MAX_SYSTEM_MONOMIALS = 200_000
+MAX_PATHS = 10_000       # per coordinate (path_monomials' limit)
 
 
-def component_system(state, comp, target) -> list[Equation] | None:
+def _path_count(graph, sink, memo: dict, v) -> int:
+    """Number of paths ``v -> sink``; ``memo`` is shared by all sources of one sink."""
+    if v not in memo:
+        memo[v] = sum(_path_count(graph, sink, memo, w) for w in graph.successors(v))
+    return memo[v]
+
+
+def component_paths(state, comp) -> list[tuple] | None:
+    """``[(entry, monomials), ...]`` of the observed coordinates inside
+    ``comp``, in the order of component_system; None if it is too big.
+
+    Same result as calling path_monomials per coordinate, but cheaper: path
+    counts are computed first (no list is built when the system is too big),
+    and the enumeration memo is shared by every source of one sink (a node's
+    path list to a sink does not depend on the source).  Every node a source
+    reaches has at most as many paths to the sink as the source itself, so
+    path_monomials overflows exactly when the source's count exceeds its limit."""
+    nodes = set(comp)
+    sinks = sorted(state.sinks & nodes)
+    sources = sorted(state.sources & nodes)
+    pairs = [(snk, src) for snk in sinks for src in sources if (snk, src) not in state.dont_care]
+    graph = state.graph
+    counts: dict = {}
+    size = 0
+    for snk, src in pairs:
+        memo = counts.setdefault(snk, {snk: 1})
+        n = _path_count(graph, snk, memo, src)
+        size += n
+        if n > MAX_PATHS or size > MAX_SYSTEM_MONOMIALS:
+            return None
+    out = []
+    lists: dict = {}
+    for snk, src in pairs:
+        memo = lists.setdefault(snk, {snk: [()]})
+
+        def paths(v, memo=memo):
+            if v not in memo:
+                acc = []
+                for w in sorted(graph.successors(v)):
+                    acc += [((v, w),) + rest for rest in paths(w)]
+                memo[v] = acc
+            return memo[v]
+
+        out.append(((snk, src), [frozenset(p) for p in paths(src)]))
+    return out
+
+
+def component_system(state, comp, target, paths: list | None = None) -> list[Equation] | None:
     """Equations of the observed coordinates inside ``comp``; ``target(sink,
     source)`` gives the right-hand side.  None if the system is too big to
-    write out (more than MAX_SYSTEM_MONOMIALS monomials)."""
-    nodes = set(comp)
-    eqs, size = [], 0
-    for snk in sorted(state.sinks & nodes):
-        for src in sorted(state.sources & nodes):
-            if (snk, src) not in state.dont_care:
-                monos = path_monomials(state.graph, src, snk)
-                size += len(monos) if monos is not None else 0
-                if monos is None or size > MAX_SYSTEM_MONOMIALS:
-                    return None
-                eqs.append(Equation((snk, src), monos, target(snk, src)))
-    return eqs
+    write out (more than MAX_SYSTEM_MONOMIALS monomials, or more than
+    MAX_PATHS in one coordinate).  ``paths``: component_paths(state, comp),
+    when the caller already has it (the monomial lists are shared, never
+    modified)."""
+    if paths is None:
+        paths = component_paths(state, comp)
+    if paths is None:
+        return None
+    return [Equation(entry, monos, target(*entry)) for entry, monos in paths]
 
 
 def propagate(equations: list[Equation]) -> list[dict] | None:
