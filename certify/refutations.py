@@ -248,22 +248,36 @@ def _subtract(dst: dict, c, src: dict) -> None:
             dst[k] = x
 
 
-def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns: int = 4000,
-                    deadline: float | None = None) -> Nullstellensatz | None:
-    """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
-    elimination over Q; None when none exists within the bounds (the system
-    may still have no solution)."""
+def polynomial_parts(equations: list[Equation]) -> tuple[list, list[dict]]:
+    """(variables, [path-sum polynomial of each equation]) for nullstellensatz:
+    they depend on the monomials only, so a caller refuting many targets on
+    one system computes them once."""
     from flint import fmpq
     variables = sorted({x for eq in equations for m in eq.monomials for x in m})
     index = {v: i for i, v in enumerate(variables)}
-    n = len(variables)
-    zero = ()                       # monomials are sparse: ((variable, power), ...)
-    polys = []
+    parts = []
     for eq in equations:
         f: dict = {}
         for m in eq.monomials:
             key = tuple(sorted((index[x], 1) for x in m))
             f[key] = f.get(key, fmpq(0)) + 1
+        parts.append(f)
+    return variables, parts
+
+
+def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns: int = 4000,
+                    deadline: float | None = None, parts: tuple | None = None) -> Nullstellensatz | None:
+    """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
+    elimination over Q; None when none exists within the bounds (the system
+    may still have no solution).  ``parts``: polynomial_parts(equations), if
+    the caller has it already."""
+    from flint import fmpq
+    variables, parts = parts if parts is not None else polynomial_parts(equations)
+    n = len(variables)
+    zero = ()                       # monomials are sparse: ((variable, power), ...)
+    polys = []
+    for eq, part in zip(equations, parts):
+        f = dict(part)
         f[zero] = f.get(zero, fmpq(0)) - eq.target
         polys.append({k: v for k, v in f.items() if v != 0})
     found = _search(polys, n, max_degree, max_unknowns, deadline)
@@ -328,7 +342,9 @@ def _search(polys: list[dict], n: int, max_degree: int, max_unknowns: int, deadl
         try:
             for e, f in enumerate(polys):
                 for m in mons:
-                    p = {_times(k, m): v for k, v in f.items()}
+                    # Monomials are sorted (variable, power) tuples, one entry per
+                    # variable, so multiplying by 1 (m = ()) leaves them as they are.
+                    p = dict(f) if not m else {_times(k, m): v for k, v in f.items()}
                     tag = {(e, m): fmpq(1)}
                     reduce(p, tag)
                     if p:

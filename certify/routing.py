@@ -14,7 +14,7 @@ import numpy as np
 
 from .laurent import ONE
 from .reductions import Reduction, original_entry
-from .refutations import component_paths, component_system, nullstellensatz, propagate
+from .refutations import component_paths, component_system, nullstellensatz, polynomial_parts, propagate
 from .support import Support, from_masks
 from .witnesses import Local, Witness, limit_of, multiply
 
@@ -69,6 +69,7 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
     masks = [m.astype(np.int64) for m in support.masks]
     routes = 0
     systems: dict = {}       # deep component -> component_paths (the state does not change here)
+    parts: dict = {}         # deep component -> polynomial_parts of its system (target-free)
     for a, b in itertools.combinations(range(L), 2):          # free layers (0-based)
         fixed = [l for l in range(L) if l not in (a, b)]
         choices = [maximal_matchings(support.masks[l]) for l in fixed]
@@ -108,7 +109,9 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
                 if steps is not None:
                     refutation = {"method": "propagation", "steps": steps}
                 else:
-                    nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000)
+                    if k not in parts:
+                        parts[k] = polynomial_parts(eqs)
+                    nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000, parts=parts[k])
                     if nss is None:
                         continue
                     refutation = nss.to_json()
