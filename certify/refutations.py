@@ -147,6 +147,7 @@ def propagate(equations: list[Equation]) -> list[dict] | None:
     """Run the propagation rules to a fixpoint; on a contradiction return the
     steps it needs, in derivation order, each citing the steps it uses."""
     zero: dict = {}          # variable -> step that proved it zero
+    known_zero = zero.keys()  # a live view: set operations in C
     nonzero: dict = {}
     steps: list[dict] = []
     deps: list[set[int]] = []
@@ -176,7 +177,7 @@ def propagate(equations: list[Equation]) -> list[dict] | None:
     while changed:
         changed = False
         for eq in equations:
-            live = [m for m in eq.monomials if not any(x in zero for x in m)]
+            live = [m for m in eq.monomials if known_zero.isdisjoint(m)]
             if eq.target != 0:
                 if not live:
                     return finish({"entry": eq.entry, "rule": "contradiction"}, killers(eq))
