@@ -70,9 +70,15 @@ class State:
                    all(q in self.sinks for q in g.successors(h))
                    for h in nodes if self.is_hidden(h))
 
-    def path_sums_from(self, source: Node, weights: dict[Edge, Laurent], order) -> dict[Node, Laurent]:
-        """Sum over paths ``source -> v`` of the product of edge weights, for all v."""
+    def path_sums_from(self, source: Node, weights: dict[Edge, Laurent], order,
+                       position: dict | None = None) -> dict[Node, Laurent]:
+        """Sum over paths ``source -> v`` of the product of edge weights, for all v.
+        ``position`` (node -> index in the topological ``order``), when given,
+        restricts the sweep to the descendants of ``source``, in the same
+        order: no other node can receive a non-zero sum."""
         val: dict[Node, Laurent] = {source: ONE}
+        if position is not None:
+            order = sorted(nx.descendants(self.graph, source), key=position.__getitem__)
         for v in order:
             if v == source:
                 continue
@@ -302,9 +308,10 @@ def lift(original: State, steps: list[dict], weights: dict[Edge, Laurent],
             continue   # restored edges carry weight 0: they touch nothing observed
         if rule == "R5":
             order = list(nx.topological_sort(g))
+            position = {v: k for k, v in enumerate(order)}
             sums = {}
             for src in sorted({src for src, _ in step["edges"]}):
-                sums[src] = s.path_sums_from(src, w, order)
+                sums[src] = s.path_sums_from(src, w, order, position)
             for src, snk in step["edges"]:
                 want = free(snk, src) if free else ZERO
                 x = want - sums[src].get(snk, ZERO)

@@ -79,29 +79,75 @@ def path_monomials(graph, source, sink, limit: int = 10_000) -> list[frozenset] 
 
 
 MAX_SYSTEM_MONOMIALS = 200_000
+MAX_PATHS = 10_000       # per coordinate (path_monomials' limit)
 
 
-def component_system(state, comp, target) -> list[Equation] | None:
+def _path_count(graph, sink, memo: dict, v) -> int:
+    """Number of paths ``v -> sink``; ``memo`` is shared by all sources of one sink."""
+    if v not in memo:
+        memo[v] = sum(_path_count(graph, sink, memo, w) for w in graph.successors(v))
+    return memo[v]
+
+
+def component_paths(state, comp) -> list[tuple] | None:
+    """``[(entry, monomials), ...]`` of the observed coordinates inside
+    ``comp``, in the order of component_system; None if it is too big.
+
+    Same result as calling path_monomials per coordinate, but cheaper: path
+    counts are computed first (no list is built when the system is too big),
+    and the enumeration memo is shared by every source of one sink (a node's
+    path list to a sink does not depend on the source).  Every node a source
+    reaches has at most as many paths to the sink as the source itself, so
+    path_monomials overflows exactly when the source's count exceeds its limit."""
+    nodes = set(comp)
+    sinks = sorted(state.sinks & nodes)
+    sources = sorted(state.sources & nodes)
+    pairs = [(snk, src) for snk in sinks for src in sources if (snk, src) not in state.dont_care]
+    graph = state.graph
+    counts: dict = {}
+    size = 0
+    for snk, src in pairs:
+        memo = counts.setdefault(snk, {snk: 1})
+        n = _path_count(graph, snk, memo, src)
+        size += n
+        if n > MAX_PATHS or size > MAX_SYSTEM_MONOMIALS:
+            return None
+    out = []
+    lists: dict = {}
+    for snk, src in pairs:
+        memo = lists.setdefault(snk, {snk: [()]})
+
+        def paths(v, memo=memo):
+            if v not in memo:
+                acc = []
+                for w in sorted(graph.successors(v)):
+                    acc += [((v, w),) + rest for rest in paths(w)]
+                memo[v] = acc
+            return memo[v]
+
+        out.append(((snk, src), [frozenset(p) for p in paths(src)]))
+    return out
+
+
+def component_system(state, comp, target, paths: list | None = None) -> list[Equation] | None:
     """Equations of the observed coordinates inside ``comp``; ``target(sink,
     source)`` gives the right-hand side.  None if the system is too big to
-    write out (more than MAX_SYSTEM_MONOMIALS monomials)."""
-    nodes = set(comp)
-    eqs, size = [], 0
-    for snk in sorted(state.sinks & nodes):
-        for src in sorted(state.sources & nodes):
-            if (snk, src) not in state.dont_care:
-                monos = path_monomials(state.graph, src, snk)
-                size += len(monos) if monos is not None else 0
-                if monos is None or size > MAX_SYSTEM_MONOMIALS:
-                    return None
-                eqs.append(Equation((snk, src), monos, target(snk, src)))
-    return eqs
+    write out (more than MAX_SYSTEM_MONOMIALS monomials, or more than
+    MAX_PATHS in one coordinate).  ``paths``: component_paths(state, comp),
+    when the caller already has it (the monomial lists are shared, never
+    modified)."""
+    if paths is None:
+        paths = component_paths(state, comp)
+    if paths is None:
+        return None
+    return [Equation(entry, monos, target(*entry)) for entry, monos in paths]
 
 
 def propagate(equations: list[Equation]) -> list[dict] | None:
     """Run the propagation rules to a fixpoint; on a contradiction return the
     steps it needs, in derivation order, each citing the steps it uses."""
     zero: dict = {}          # variable -> step that proved it zero
+    known_zero = zero.keys()  # a live view: set operations in C
     nonzero: dict = {}
     steps: list[dict] = []
     deps: list[set[int]] = []
@@ -131,7 +177,7 @@ def propagate(equations: list[Equation]) -> list[dict] | None:
     while changed:
         changed = False
         for eq in equations:
-            live = [m for m in eq.monomials if not any(x in zero for x in m)]
+            live = [m for m in eq.monomials if known_zero.isdisjoint(m)]
             if eq.target != 0:
                 if not live:
                     return finish({"entry": eq.entry, "rule": "contradiction"}, killers(eq))
@@ -203,22 +249,36 @@ def _subtract(dst: dict, c, src: dict) -> None:
             dst[k] = x
 
 
-def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns: int = 4000,
-                    deadline: float | None = None) -> Nullstellensatz | None:
-    """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
-    elimination over Q; None when none exists within the bounds (the system
-    may still have no solution)."""
+def polynomial_parts(equations: list[Equation]) -> tuple[list, list[dict]]:
+    """(variables, [path-sum polynomial of each equation]) for nullstellensatz:
+    they depend on the monomials only, so a caller refuting many targets on
+    one system computes them once."""
     from flint import fmpq
     variables = sorted({x for eq in equations for m in eq.monomials for x in m})
     index = {v: i for i, v in enumerate(variables)}
-    n = len(variables)
-    zero = ()                       # monomials are sparse: ((variable, power), ...)
-    polys = []
+    parts = []
     for eq in equations:
         f: dict = {}
         for m in eq.monomials:
             key = tuple(sorted((index[x], 1) for x in m))
             f[key] = f.get(key, fmpq(0)) + 1
+        parts.append(f)
+    return variables, parts
+
+
+def nullstellensatz(equations: list[Equation], max_degree: int = 2, max_unknowns: int = 4000,
+                    deadline: float | None = None, parts: tuple | None = None) -> Nullstellensatz | None:
+    """Search cofactors of total degree 0, 1, ..., max_degree by exact sparse
+    elimination over Q; None when none exists within the bounds (the system
+    may still have no solution).  ``parts``: polynomial_parts(equations), if
+    the caller has it already."""
+    from flint import fmpq
+    variables, parts = parts if parts is not None else polynomial_parts(equations)
+    n = len(variables)
+    zero = ()                       # monomials are sparse: ((variable, power), ...)
+    polys = []
+    for eq, part in zip(equations, parts):
+        f = dict(part)
         f[zero] = f.get(zero, fmpq(0)) - eq.target
         polys.append({k: v for k, v in f.items() if v != 0})
     found = _search(polys, n, max_degree, max_unknowns, deadline)
@@ -283,7 +343,9 @@ def _search(polys: list[dict], n: int, max_degree: int, max_unknowns: int, deadl
         try:
             for e, f in enumerate(polys):
                 for m in mons:
-                    p = {_times(k, m): v for k, v in f.items()}
+                    # Monomials are sorted (variable, power) tuples, one entry per
+                    # variable, so multiplying by 1 (m = ()) leaves them as they are.
+                    p = dict(f) if not m else {_times(k, m): v for k, v in f.items()}
                     tag = {(e, m): fmpq(1)}
                     reduce(p, tag)
                     if p:

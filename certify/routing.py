@@ -14,7 +14,7 @@ import numpy as np
 
 from .laurent import ONE
 from .reductions import Reduction, original_entry
-from .refutations import component_system, nullstellensatz, propagate
+from .refutations import component_paths, component_system, nullstellensatz, polynomial_parts, propagate
 from .support import Support, from_masks
 from .witnesses import Local, Witness, limit_of, multiply
 
@@ -68,6 +68,8 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
         return None
     masks = [m.astype(np.int64) for m in support.masks]
     routes = 0
+    systems: dict = {}       # deep component -> component_paths (the state does not change here)
+    parts: dict = {}         # deep component -> polynomial_parts of its system (target-free)
     for a, b in itertools.combinations(range(L), 2):          # free layers (0-based)
         fixed = [l for l in range(L) if l not in (a, b)]
         choices = [maximal_matchings(support.masks[l]) for l in fixed]
@@ -80,8 +82,11 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
             middle = _chain(S, range(a + 1, b), support.widths[a + 1])
             after = _chain(S, range(b + 1, L), support.widths[b + 1])
             # X = middle W_a before, Y = after W_b: entries of W_a, W_b relabelled.
-            X = (middle @ masks[a] @ before) > 0
-            Y = (after @ masks[b]) > 0
+            # Empty chains are identities: skip them (integer matmul has no
+            # BLAS, and the input side can be hundreds wide).
+            Wa = masks[a] if b == a + 1 else middle @ masks[a]
+            X = (Wa if a == 0 else Wa @ before) > 0
+            Y = (masks[b] if b == L - 1 else after @ masks[b]) > 0
             if not X.any() or not Y.any():
                 continue
             d = decide(from_masks([X, Y]), self_check=False)
@@ -93,14 +98,20 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
                 continue
             for k in deep:
                 comp = reduction.components[k]
-                eqs = component_system(state, comp, _target(A))
+                if k not in systems:
+                    systems[k] = component_paths(state, comp)
+                if systems[k] is None:      # too big to write out, whatever the target
+                    continue
+                eqs = component_system(state, comp, _target(A), systems[k])
                 if eqs is None:
                     continue
                 steps = propagate(eqs)
                 if steps is not None:
                     refutation = {"method": "propagation", "steps": steps}
                 else:
-                    nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000)
+                    if k not in parts:
+                        parts[k] = polynomial_parts(eqs)
+                    nss = nullstellensatz(eqs, max_degree=2, max_unknowns=2000, parts=parts[k])
                     if nss is None:
                         continue
                     refutation = nss.to_json()
@@ -118,10 +129,10 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
 
 def _chain(S: dict, layers, n: int) -> np.ndarray:
     """Product of the fixed matchings of ``layers`` (in order), identity if none."""
-    p = np.eye(n, dtype=np.int64)
+    p = None
     for l in layers:
-        p = S[l] @ p
-    return p
+        p = S[l] if p is None else S[l] @ p
+    return np.eye(n, dtype=np.int64) if p is None else p
 
 
 def _target(A: dict):
