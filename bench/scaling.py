@@ -33,6 +33,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+from core import timed  # noqa: E402  (bench/core.py: a whole command, timed)
 from docsection import write_section  # noqa: E402
 
 PLOT = ROOT / "docs" / "scaling.png"
@@ -111,23 +112,14 @@ def per_nnz(r, key) -> float:
     return r[key] / r["nonzeros"] * 1e6      # microseconds per non-zero
 
 
-def timed_command(cmd) -> float:
-    t = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t
-    if r.returncode not in (0, 3):
-        raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
-    return elapsed
-
-
 def whole_commands(spec: str, repeat: int) -> tuple[float, float, int]:
     """Median wall-clock of `certify decide SPEC -o` and `certify check` (fresh processes)."""
     certify = [sys.executable, "-m", "certify"]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "c.json")
-        decide = statistics.median(timed_command(certify + ["decide", spec, "-o", path])
+        decide = statistics.median(timed(certify + ["decide", spec, "-o", path])
                                    for _ in range(repeat))
-        check = statistics.median(timed_command(certify + ["check", path]) for _ in range(repeat))
+        check = statistics.median(timed(certify + ["check", path]) for _ in range(repeat))
         return decide, check, os.path.getsize(path)
 
 
