@@ -28,6 +28,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import InputError
+from .rules import COMPONENT_RULE_TEXT
 from .support import Support
 
 MAX_NODES = 600          # beyond this a picture is unreadable (and slow); refuse
@@ -122,11 +123,6 @@ def _not_closed(support: Support, proof: dict, pic: Picture) -> None:
         pic.legend.append(("line", GREEN, "dashed", "non-zero entry of the limit A"))
 
 
-RULE_TEXT = {"C1": "one rank-one term whose observed blocks are complete",
-             "C2": "rank-one terms on disjoint observed patterns with complete blocks",
-             "C5": "two rank-one terms on the same rows with nested columns, or the converse",
-             "C4": "rank-one terms whose linear fibres have constant rank",
-             "C6": "rank-one terms with a fibre onto every observed entry"}
 COLOUR_NAMES = ["blue", "orange", "green", "red", "purple", "brown", "pink", "olive", "cyan", "grey"]
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#bcbd22", "#17becf", "#7f7f7f"]
@@ -264,7 +260,7 @@ def _closed(support: Support, proof: dict, pic: Picture) -> None:
             for x in nodes:
                 colour_of[_node(x)] = PALETTE[c % len(PALETTE)]
         _core(support, proof["core"], pic, lambda v: colour_of.get(v, GREEN))
-        parts = "; ".join(f"component {c} ({COLOUR_NAMES[c % len(PALETTE)]}): {r}, {RULE_TEXT[r]}"
+        parts = "; ".join(f"component {c} ({COLOUR_NAMES[c % len(PALETTE)]}): {r}, {COMPONENT_RULE_TEXT[r]}"
                           for c, r in enumerate(comps))
         pic.caption.append("Exact reductions (R1-R6) leave the reduced core drawn in colour, one colour "
                            "per connected component; "

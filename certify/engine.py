@@ -20,7 +20,7 @@ from . import certificate as cert
 from .chains import Chain
 from .reductions import Reduction, State, reduce
 from .routing import find_routed
-from .rules import ClosedProver, component_proof
+from .rules import COMPONENT_RULE_TEXT, ClosedProver, component_proof
 from .support import Support
 from .witnesses import Witness, find_witness
 
@@ -93,12 +93,7 @@ def _explain_closed(proof: dict) -> str:
         head = f"the chain splits into {len(proof['parts'])} connected components (R6), each closed"
     else:
         n = len(proof["components"])
-        what = {"C1": "one rank-one term whose observed blocks are complete (C1)",
-                "C2": "rank-one terms on disjoint observed patterns with complete blocks (C2)",
-                "C5": "two rank-one terms on the same rows with nested columns, or the converse (C5)",
-                "C4": "rank-one terms whose linear fibres have constant rank (C4)",
-                "C6": "rank-one terms one of whose linear fibres already fills every entry (C6)"}
-        kinds = "; ".join(sorted({what[c["rule"]] for c in proof["components"]}))
+        kinds = "; ".join(sorted({f"{COMPONENT_RULE_TEXT[c['rule']]} ({c['rule']})" for c in proof["components"]}))
         head = (f"exact reductions ({_step_counts(proof['steps'])}) leave {n} component(s) with hidden "
                 f"nodes, each closed: {kinds}" if n else
                 f"exact reductions ({_step_counts(proof['steps'])}) leave no hidden node (C0)")

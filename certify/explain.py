@@ -30,6 +30,7 @@ WITNESS_TEXT = {
     "W1": "an exclusive P4 of one rank-one node (theory.md §4 W1)",
     "W2": "a two-node mechanism (theory.md §4 W2)",
     "W3": "a first-order cancellation at one entry (theory.md §4 W3)",
+    "W4": "a first-order cancellation at one entry over constant terms of other nodes (theory.md §4 W4)",
     "routed": "fixing all layers but two to 0/1 matchings exposes a two-factor witness "
               "(theory.md §4 Routing)",
 }
@@ -44,6 +45,8 @@ COMPONENT_TEXT = {
           "(theory.md §3 C4)",
     "C6": "C6: for one direction the fibre M(κ) is onto the observed entries, so the set is everything "
           "(theory.md §3 C6)",
+    "C7": "C7: a decision tree on which observed entries are zero gives, in every case, factors as Laurent "
+          "polynomials in the entries, so the set is every matrix on them (theory.md §3 C7)",
 }
 
 

@@ -1,9 +1,9 @@
-"""Closedness rules C0-C3, C5 and (via constant_rank.py) C4, C6 (docs/theory.md
+"""Closedness rules C0-C3, C5, (via constant_rank.py) C4, C6 and (via onto.py) C7 (docs/theory.md
 §3) and the search for a closedness proof of a layered chain.
 
 Proof trees are dicts mirroring the certificate format (docs/certificate-format.md):
 ``layer`` (one mask: a coordinate subspace), ``C3`` (split with twin
-classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2/C5/C4
+classes), ``components`` (R6 on the chain) and ``reduce`` (R1-R6, then C1/C2/C5/C4/C6/C7
 on every component with a hidden node; C0 for the rest).
 """
 
@@ -93,19 +93,35 @@ def nested_pair(tf: TwoFactor) -> bool:
     return bool(((ra == rb).all() and nested(ca, cb)) or ((ca == cb).all() and nested(ra, rb)))
 
 
+COMPONENT_RULE_TEXT = {
+    "C1": "one rank-one term whose observed blocks are complete",
+    "C2": "rank-one terms on disjoint observed patterns with complete blocks",
+    "C5": "two rank-one terms on the same rows with nested columns, or the converse",
+    "C4": "rank-one terms whose linear fibres have constant rank",
+    "C6": "rank-one terms one of whose linear fibres already fills every entry",
+    "C7": "a set that is every matrix on its observed entries, shown case by case",
+}
+
+
 def component_proof(state: State, comp: list[Node], rules: str = "all") -> dict | None:
     """The proof object of a closed component: C1/C2/C5, else (rules "all")
-    C6 (a full fibre) or C4 (constant rank) with their certificate data; None if no rule applies."""
+    C6 (a full fibre) or C4 (constant rank) on two-factor components, else C7
+    (onto by cases, any component), with their certificate data; None if no
+    rule applies."""
     rule = closed_component_rule(state, comp, rules)
     if rule is not None:
         return {"rule": rule}
-    if rules != "all" or not state.two_factor(comp):
+    if rules != "all":
         return None
     g = state.graph
-    if any(v in state.sinks for u in comp if u in state.sources for v in g.successors(u)):
-        return None
-    from .constant_rank import prove_c4
-    return prove_c4(state, comp)
+    if state.two_factor(comp) and not any(v in state.sinks for u in comp if u in state.sources
+                                          for v in g.successors(u)):
+        from .constant_rank import prove_c4
+        found = prove_c4(state, comp)
+        if found is not None:
+            return found
+    from .onto import prove_onto
+    return prove_onto(state, comp)
 
 
 def reduce_route(chain: Chain, reduction: Reduction | None = None, rules: str = "all") -> dict | None:

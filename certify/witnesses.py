@@ -178,14 +178,19 @@ CROSS_CANDIDATES = 4000      # candidate limits per decide
 CROSS_NONZEROS = 4           # non-zeros in (α, β)
 
 
-def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget | None = None) -> Local | None:
+def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget | None = None,
+               background: int = 0) -> Local | None:
     """W3, first-order cancellation at one entry (docs/theory.md §4): the
     leading terms of one node (entry (r, c) free) or of two nodes covering
     (r, c) cancel there, and the first-order terms leave the cross-shaped
     limit A = e_r β^T + α e_c^T, with α on the nodes' rows and β on their
     columns.  Tries 0/1 vectors α, β, smallest first, and keeps the first
     limit that propagation refutes.  W1 and W2 are special cases.  Stops when
-    ``budget`` runs out."""
+    ``budget`` runs out.
+
+    W4 (``background`` = 1 or 2): the same cross plus, on that many other
+    nodes, a constant single-entry term e_i e_jᵀ (a "background" the limit
+    keeps; it pins other nodes' factors for the refutation)."""
     budget = budget or Budget(CROSS_CANDIDATES)
     if not state.two_factor(comp):
         return None
@@ -204,33 +209,49 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
         for G in groups:
             rows = sorted(set(np.flatnonzero(tf.U[:, list(G)].any(axis=1))))
             cols = sorted(set(np.flatnonzero(tf.V[list(G)].any(axis=0))))
-            for alpha, beta in _pairs_of_subsets(rows, cols):
-                if not budget.take():
-                    return None
-                A = np.zeros((len(tf.sinks), len(tf.sources)), dtype=np.int64)
-                A[r, list(beta)] += 1
-                A[list(alpha), c] += 1
-                for eq in eqs:
-                    eq.target = fmpq(int(A[row[eq.entry[0]], col[eq.entry[1]]]))
-                steps = propagate(eqs)
-                if steps is not None:
-                    return _cross(tf, G, r, c, alpha, beta, steps)
+            for back in _backgrounds(tf, G, background):
+                for alpha, beta in _pairs_of_subsets(rows, cols, CROSS_NONZEROS - background):
+                    if not budget.take():
+                        return None
+                    A = np.zeros((len(tf.sinks), len(tf.sources)), dtype=np.int64)
+                    A[r, list(beta)] += 1
+                    A[list(alpha), c] += 1
+                    for _, i, j in back:
+                        A[i, j] += 1
+                    for eq in eqs:
+                        eq.target = fmpq(int(A[row[eq.entry[0]], col[eq.entry[1]]]))
+                    steps = propagate(eqs)
+                    if steps is not None:
+                        return _cross(tf, G, r, c, alpha, beta, steps, back)
     return None
 
 
-def _pairs_of_subsets(rows, cols):
-    """(α, β) with 0/1 entries, at most CROSS_NONZEROS non-zeros, fewest first,
+def _backgrounds(tf: TwoFactor, G, size: int):
+    """Choices of ``size`` other nodes, each with one observed entry of its
+    rectangle: [(node index, row, col), ...]; [()] when size is 0."""
+    if size == 0:
+        return [()]
+    options = []
+    for k in range(len(tf.hidden)):
+        if k not in G:
+            options.append([(k, int(i), int(j)) for i in np.flatnonzero(tf.U[:, k])
+                            for j in np.flatnonzero(tf.V[k]) if not tf.D[i, j]])
+    return [combo for nodes in itertools.combinations(options, size) for combo in itertools.product(*nodes)]
+
+
+def _pairs_of_subsets(rows, cols, cap: int = CROSS_NONZEROS):
+    """(α, β) with 0/1 entries, at most ``cap`` non-zeros, fewest first,
     not both empty."""
-    cap = CROSS_NONZEROS
     subsets = lambda xs: [c for k in range(min(len(xs), cap) + 1)  # noqa: E731
                           for c in itertools.combinations(xs, k)]
     pairs = [(a, b) for a in subsets(rows) for b in subsets(cols) if (a or b) and len(a) + len(b) <= cap]
     return sorted(pairs, key=lambda ab: (len(ab[0]) + len(ab[1]), ab))
 
 
-def _cross(tf: TwoFactor, G, r, c, alpha, beta, steps) -> Local:
+def _cross(tf: TwoFactor, G, r, c, alpha, beta, steps, back=()) -> Local:
     """u_h = e_r + t a_h, v_h = ±e_c / t + b_h for h in G (signs cancel the
-    1/t terms for a pair); a, b split α, β between the nodes."""
+    1/t terms for a pair); a, b split α, β between the nodes; ``back``:
+    constant single-entry terms on other nodes (W4)."""
     curve: dict = {}
 
     def add(edge, x):
@@ -247,16 +268,26 @@ def _cross(tf: TwoFactor, G, r, c, alpha, beta, steps) -> Local:
         for p in beta:
             if tf.V[k, p] and (n_ == 0 or not tf.V[G[0], p]):
                 add((tf.sources[p], h), ONE)
+    for k, i, j in back:
+        add((tf.hidden[k], tf.sinks[i]), ONE)
+        add((tf.sources[j], tf.hidden[k]), ONE)
     curve = {e: x for e, x in curve.items() if not x.is_zero()}
     nodes = [tf.hidden[k] for k in G]
     i, j = tf.sinks[r], tf.sources[c]
     cancel = "the free entry" if len(G) == 1 else "both nodes"
-    text = (f"rule W3 (first-order cancellation) at {' and '.join(_unit(h) for h in nodes)}: their "
+    name = "W4 (first-order cancellation over a background)" if back else "W3 (first-order cancellation)"
+    text = (f"rule {name} at {' and '.join(_unit(h) for h in nodes)}: their "
             f"leading terms cancel at entry {_entry_text(i, j)} ({cancel}), and the first-order terms "
             f"leave a limit on output {i[1]} and input {j[1]} that is not a product")
     info = {"nodes": nodes, "entry": (i, j), "rows": [tf.sinks[q] for q in alpha],
             "cols": [tf.sources[p] for p in beta]}
-    return Local("W3", curve, {"method": "propagation", "steps": steps}, info, text)
+    if not back:
+        return Local("W3", curve, {"method": "propagation", "steps": steps}, info, text)
+    info["background"] = [(tf.hidden[k], tf.sinks[i], tf.sources[j]) for k, i, j in back]
+    text += (", while " + " and ".join(f"{_unit(tf.hidden[k])} keeps a constant term at entry "
+                                       f"{_entry_text(tf.sinks[i], tf.sources[j])}" for k, i, j in back)
+             + ", which pins the other nodes' factors")
+    return Local("W4", curve, {"method": "propagation", "steps": steps}, info, text)
 
 
 # ---------------------------------------------------------------------------
@@ -315,18 +346,31 @@ class Witness:
         return self.local.rule
 
 
-SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross)}
+BACKGROUND_CANDIDATES = 20_000   # W4 candidate limits per decide
+
+
+def find_background(state: State, comp: list[Node], budget: Budget | None = None) -> Local | None:
+    """W4: W3's cross over a background of one, then two, other nodes."""
+    budget = budget or Budget(BACKGROUND_CANDIDATES)
+    for size in (1, 2):
+        found = find_cross(state, comp, budget=budget, background=size)
+        if found is not None:
+            return found
+    return None
+
+
+SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross, find_background)}
 
 
 def find_witness(support: Support, original: State, reduction: Reduction,
                  rules: str = "all") -> Witness | None:
-    """The first witness (W1, then W2, then W3; components in order), lifted
+    """The first witness (W1, then W2, W3, W4; components in order), lifted
     to the original weights and multiplied out."""
     state = reduction.final
-    budget = Budget(CROSS_CANDIDATES)
+    budgets = {find_cross: Budget(CROSS_CANDIDATES), find_background: Budget(BACKGROUND_CANDIDATES)}
     for search in SEARCHES[rules]:
         for index, comp in enumerate(reduction.components):
-            local = search(state, comp, budget=budget) if search is find_cross else search(state, comp)
+            local = search(state, comp, budget=budgets[search]) if search in budgets else search(state, comp)
             if local is None:
                 continue
             weights = lift(original, reduction.steps, local.curve)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from flint import fmpq_poly
 
 from .constant_rank import check_c4, check_c6
+from .onto import check_c7
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import (Reject, coefficient, integer, laurent_terms, monomials, need, rational, shifted_poly,
@@ -41,6 +42,7 @@ CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "me
 WITNESS_RULES = {"W1": ("node", "rows", "cols", "cancel"),
                  "W2": ("nodes", "shared", "exclusive", "both", "transposed"),
                  "W3": ("nodes", "entry", "rows", "cols"),
+                 "W4": ("nodes", "entry", "rows", "cols", "background"),
                  "routed": ("free_layers", "matchings", "effective_rule")}
 CLOSED_FIELDS = {"layer": (), "C3": ("split", "left", "right"), "components": ("parts",),
                  "reduce": ("steps", "core", "components")}
@@ -99,6 +101,8 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
                                                                  "point", "charts")))
             elif rule == "C6":
                 check_c6(state, comp, fields(r, "C6 component", ("rule", "orientation", "point")))
+            elif rule == "C7":
+                check_c7(state, comp, fields(r, "C7 component", ("rule", "entries", "tree")))
             else:
                 closed_by_c1_c2(state, comp, fields(r, "reduce component", ("rule",))["rule"])
             tally[r["rule"]] = tally.get(r["rule"], 0) + 1

@@ -1,0 +1,206 @@
+"""C7, onto by cases: a component whose set is every matrix on its observed
+entries (docs/theory.md §3, C7).
+
+The certificate is a decision tree over the target entries ``a_e``.  An
+inner node tests one entry: ``a_e = 0`` (the entry is replaced by 0 below)
+or ``a_e != 0`` (negative powers of ``a_e`` are allowed below).  A leaf gives
+every edge weight of the component as a Laurent polynomial in the entries,
+and every observed entry's path sum must equal ``a_e`` (or 0) identically.
+Every real target follows one branch to a leaf, where the weights are
+defined and factor it, so the set is all of ``R^E``: closed.
+
+The search is a propagation solver with a depth-first choice of constants
+(1, then 0) for weights that no equation determines; where an equation
+could be solved but for an entry not yet known non-zero, that entry is a
+*wish*, and the tree splits on the most wished entry.  All bounds are work
+counts, never time, so the verdict is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+import networkx as nx
+from flint import fmpq
+
+MAX_ENTRIES = 16        # observed entries (tree variables)
+MAX_EDGES = 40
+MAX_PATHS = 64          # paths into one entry
+MAX_LEAVES = 64
+MAX_SEARCH = 4_000      # depth-first nodes per leaf
+
+# A Laurent polynomial in the entries: {exponent tuple (may be negative): fmpq}.
+
+
+def _mul(a: dict, b: dict) -> dict:
+    out: dict = {}
+    for e1, c1 in a.items():
+        for e2, c2 in b.items():
+            e = tuple(x + y for x, y in zip(e1, e2))
+            out[e] = out.get(e, 0) + c1 * c2
+    return {e: c for e, c in out.items() if c != 0}
+
+
+def _add(a: dict, b: dict, sign: int = 1) -> dict:
+    out = dict(a)
+    for e, c in b.items():
+        out[e] = out.get(e, 0) + sign * c
+    return {e: c for e, c in out.items() if c != 0}
+
+
+class Problem:
+    """Edges (weights), observed entries and, per entry, its path monomials."""
+
+    def __init__(self, state, comp):
+        g = state.graph
+        inside = set(comp)
+        sub = g.subgraph(inside)
+        self.edges = sorted(sub.edges)
+        eindex = {e: k for k, e in enumerate(self.edges)}
+        sources = sorted(v for v in comp if v in state.sources)
+        sinks = sorted(v for v in comp if v in state.sinks)
+        self.entries, self.paths = [], []
+        self.too_big = len(self.edges) > MAX_EDGES
+        if self.too_big:
+            return
+        for q in sinks:
+            for p in sources:
+                if (q, p) in state.dont_care or not nx.has_path(sub, p, q):
+                    continue
+                paths = []
+                for path in nx.all_simple_paths(sub, p, q):
+                    paths.append(tuple(sorted(eindex[(u, v)] for u, v in zip(path, path[1:]))))
+                    if len(paths) > MAX_PATHS:
+                        self.too_big = True
+                        return
+                self.entries.append((q, p))
+                self.paths.append(paths)
+        self.too_big = len(self.entries) > MAX_ENTRIES
+        self.m = len(self.entries)
+
+    def target(self, k: int, zero: frozenset) -> dict:
+        if k in zero:
+            return {}
+        return {tuple(int(i == k) for i in range(self.m)): fmpq(1)}
+
+
+class _Search:
+    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset):
+        self.prob, self.zero, self.nonzero = prob, zero, nonzero
+        self.rhs = [prob.target(k, zero) for k in range(prob.m)]
+        self.wishes: Counter = Counter()
+        self.nodes = 0
+
+    def _invertible(self, c: dict):
+        if len(c) != 1:
+            return None
+        (e, coef), = c.items()
+        bad = [k for k, x in enumerate(e) if x and k not in self.nonzero]
+        if bad:
+            self.wishes.update(bad)
+            return None
+        return {tuple(-x for x in e): 1 / coef}
+
+    def _propagate(self, val: dict) -> bool:
+        """Solve determined weights in place; False on a contradiction."""
+        progress = True
+        while progress:
+            progress = False
+            for paths, rhs in zip(self.prob.paths, self.rhs):
+                # A monomial with a weight already 0 is 0, whatever its open weights.
+                paths = [m for m in paths if all(val.get(v, True) for v in m)]
+                open_ = [m for m in paths if any(v not in val for v in m)]
+                if len(open_) > 1:
+                    continue
+                rest: dict = {}
+                for m in paths:
+                    if m not in open_:
+                        term = {(0,) * self.prob.m: fmpq(1)}
+                        for v in m:
+                            term = _mul(term, val[v])
+                        rest = _add(rest, term)
+                if not open_:
+                    if rest != rhs:
+                        return False
+                    continue
+                unknown = [v for v in open_[0] if v not in val]
+                if len(unknown) != 1:
+                    continue
+                c = {(0,) * self.prob.m: fmpq(1)}
+                for v in open_[0]:
+                    if v in val:
+                        c = _mul(c, val[v])
+                if not c:
+                    if rest != rhs:
+                        return False
+                    continue
+                inv = self._invertible(c)
+                if inv is not None:
+                    val[unknown[0]] = _mul(_add(rhs, rest, -1), inv)
+                    progress = True
+        return True
+
+    def run(self, val: dict):
+        self.nodes += 1
+        if self.nodes > MAX_SEARCH:
+            return None
+        if not self._propagate(val):
+            return None
+        free = [v for v in range(len(self.prob.edges)) if v not in val]
+        if not free:
+            return val
+        one, zero = {(0,) * self.prob.m: fmpq(1)}, {}
+        for c in (one, zero):
+            trial = dict(val)
+            trial[free[0]] = c
+            got = self.run(trial)
+            if got is not None:
+                return got
+        return None
+
+
+def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list):
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    s = _Search(prob, zero, nonzero)
+    unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
+    val = s.run({v: {} for v in unused})
+    if val is not None:
+        return {"weights": [[prob.edges[v][0], prob.edges[v][1], _terms(val[v])] for v in sorted(val) if val[v]]}
+    wished = [k for k, _ in sorted(s.wishes.items(), key=lambda kv: (-kv[1], kv[0]))
+              if k not in zero and k not in nonzero]
+    if not wished:
+        return None
+    k = wished[0]
+    z = _tree(prob, zero | {k}, nonzero, budget)
+    if z is None:
+        return None
+    nz = _tree(prob, zero, nonzero | {k}, budget)
+    if nz is None:
+        return None
+    return {"test": prob.entries[k], "zero": z, "nonzero": nz}
+
+
+def _terms(poly: dict) -> list:
+    """{exponents: coefficient} -> [[[[entry, power], ...], "coef"], ...] (powers may be negative)."""
+    from .certificate import rational
+    return [[[[k, int(p)] for k, p in enumerate(e) if p], rational(c)] for e, c in sorted(poly.items())]
+
+
+_CACHE: dict = {}
+
+
+def prove_onto(state, comp) -> dict | None:
+    """A C7 proof object for a component, or None (memoised per component)."""
+    inside = set(comp)
+    key = (tuple(sorted(e for e in state.graph.edges if e[0] in inside)),
+           tuple(sorted(d for d in state.dont_care if d[0] in inside and d[1] in inside)))
+    if key not in _CACHE:
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        prob = Problem(state, comp)
+        tree = None if prob.too_big or not prob.m else _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2])
+        _CACHE[key] = None if tree is None else {"rule": "C7", "entries": list(prob.entries), "tree": tree}
+    return copy.deepcopy(_CACHE[key])
