@@ -27,7 +27,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from c4_reasons import reason  # noqa: E402
+from unknown_reasons import reason  # noqa: E402
 from docsection import write_section  # noqa: E402
 
 
@@ -167,13 +167,13 @@ def main() -> None:
         base_two = sum(1 for w, t in work if len(w) == 3 and baseline[t][0] == "unknown")
         base_all = sum(1 for _, t in work if baseline[t][0] == "unknown")
         lines += [f"Unknown two-factor supports: **{base_two}** with the first rule set (`--rules core`: "
-                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3, C5, C4 and C6 added); all supports: "
+                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3, W4, C5, C4, C6 and C7 added); all supports: "
                   f"{base_all} and {tot(groups)['unknown']}. No support decided by both rule sets "
                   "gets different verdicts.", ""]
     lines += [
               f"Unknown canonical supports ({len(unknown)}; masks input side first, rows separated by "
               "`,`, layers by `/`), each with the reason no rule applies to its undecided reduced "
-              "component (`bench/c4_reasons.py`):", "", "```"] + [f"{t}  # {reason(t)}" for t in unknown] + ["```"]
+              "component (`bench/unknown_reasons.py`):", "", "```"] + [f"{t}  # {reason(t)}" for t in unknown] + ["```"]
     write_section("exhaustive.py", lines)
 
 

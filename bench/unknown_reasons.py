@@ -1,8 +1,10 @@
-"""Why C4 does not apply to an undecided two-factor component: in every
-orientation the rank of the fibre map M(κ) is not constant.  Shown exactly
-by two rational points: a generic one and a 0/1 direction point where the
-rank is smaller (docs/theory.md §3, C4).  Used by bench/exhaustive.py to
-annotate the unknown patterns."""
+"""Why no rule decides an undecided reduced component, for
+bench/exhaustive.py's list of unknown patterns.  C4: in every orientation
+the rank of the fibre map M(κ) is not constant, shown exactly by two
+rational points, a generic one and a 0/1 direction point where the rank is
+smaller (docs/theory.md §3, C4).  C7: the first branch of the case tree
+(entries tested zero) on which the factorisation search fails without
+wishing for another entry (docs/theory.md §3, C7)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 from flint import fmpq
 
 from certify.chains import Chain
+from certify import onto
 from certify.constant_rank import Setup, _points
 from certify.reductions import State, reduce
 from certify.support import from_masks
@@ -35,6 +38,29 @@ def _drop(s: Setup) -> tuple[int, int] | None:
     return None
 
 
+def c7_failure(state, comp) -> str:
+    """The C7 branch where the search is stuck, as "entries e1, e2 zero"."""
+    prob = onto.Problem(state, comp)
+    if prob.too_big:
+        return "C7: the component is beyond the search's size bounds"
+
+    def stuck(zero, nonzero):
+        s = onto._Search(prob, zero, nonzero)
+        if s.run({}) is not None:
+            return None
+        wished = [k for k, _ in sorted(s.wishes.items(), key=lambda kv: (-kv[1], kv[0]))
+                  if k not in zero and k not in nonzero]
+        if not wished:
+            return zero, nonzero
+        return stuck(zero | {wished[0]}, nonzero) or stuck(zero, nonzero | {wished[0]})
+
+    found = stuck(frozenset(), frozenset())
+    if found is None:
+        return "C7: no tree within the work budget"
+    zero = ", ".join("({},{})".format(q[1], p[1]) for q, p in (prob.entries[k] for k in sorted(found[0])))
+    return f"C7: no factorisation found with {'entries ' + zero + ' zero' if zero else 'no entry zero'}"
+
+
 def reason(text: str) -> str:
     masks = [np.array([[c == "1" for c in row] for row in layer.split(",")], dtype=bool)
              for layer in text.split("/")]
@@ -48,7 +74,8 @@ def reason(text: str) -> str:
         hidden = sorted(v for v in comp if st.is_hidden(v))
         free = sum(1 for q, p in st.dont_care if q in comp and p in comp)
         if not st.two_factor(comp):
-            out.append(f"deep core with {len(hidden)} hidden nodes; no split, routing or witness applies")
+            out.append(f"deep core with {len(hidden)} hidden nodes; no split, routing or witness applies; "
+                       + c7_failure(st, comp))
             continue
         what = f"{len(hidden)} overlapping rank-one nodes" + (
             f", {free} free entr{'y' if free == 1 else 'ies'}" if free else "")
@@ -66,5 +93,6 @@ def reason(text: str) -> str:
         tail += ("; C6: every fibre has fewer free coordinates than entries" if short == n else
                  f"; C6: {short} of {n} fibres have fewer free coordinates than entries, the others "
                  "have rank below the entry count at three sample points")
-        out.append(f"{what}; no witness rule matches; {tail}")
+        out.append(f"{what}; no witness rule matches (W3/W4: no cross over at most two background terms "
+                   f"that propagation refutes); {tail}; {c7_failure(st, comp)}")
     return "; ".join(out)
