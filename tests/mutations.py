@@ -31,7 +31,8 @@ from certify.checker.parsing import loads
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
-RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "W1", "W2", "W3", "routed", "R1", "R2",
+RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "C4", "C6", "C7", "W1", "W2", "W3", "W4",
+         "routed", "R1", "R2",
          "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "contradiction", "factors", "refutation",
          "training-set", "no-hidden-layer", "one-hidden-layer")
 RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
@@ -74,6 +75,7 @@ def _engine_certificates() -> dict:
     for name, support in (
             ("W2", from_masks([[[1, 1, 0], [0, 1, 1]], [[1, 1], [1, 1]]])),
             ("W3", rows("001,110,111/011,011,101")),
+            ("W4", rows("001,011,101/011,101,110")),           # W3's cross over a background
             ("routed", from_masks([[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0, 1], [0, 0, 0], [0, 0, 1]],
                                    [[1, 0, 1], [1, 1, 0], [0, 1, 1]]])),
             ("routed_nullstellensatz", from_masks([[[0, 1, 0], [1, 1, 1], [1, 0, 1]],
@@ -83,9 +85,13 @@ def _engine_certificates() -> dict:
             ("C5", from_masks([[[1, 1, 0, 0], [1, 1, 1, 1]], np.ones((3, 2))])),
             ("C4", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
             ("C6", rows("011,011,111/011,111")),
-            ("unknown", rows("001,011,011/001,011,110")),
+            ("C7", rows("001,011,011/001,011,110")),           # onto by cases: a three-leaf tree
+            ("unknown", rows("001,111,111/011,111,111")),      # an unknown of the exhaustive study
             ("components", _components_example())):
         d = decide(support)
+        # Each example must still exercise what it is named after.
+        assert name in d.rules if name in RULES else d.verdict == name if name in CLAIMS else True, \
+            (name, d.verdict, d.rules)
         out[f"engine_{name}"] = json.loads(certificate.dumps(d.certificate))
     for name, spec in (("no_optimum_lu3", "lu:3"), ("optimum_exists_dense", "dense:3,5,1")):
         out[f"engine_{name}"] = json.loads(decide_optimum(build_pattern(spec)).text)
@@ -390,7 +396,7 @@ def _normal(c):
 
     def walk(x):
         if isinstance(x, dict):
-            if x.get("rule") in ("W1", "W2", "W3", "routed"):
+            if x.get("rule") in ("W1", "W2", "W3", "W4", "routed"):
                 x.pop("witness", None)
             if isinstance(x.get("uses"), list):
                 x["uses"] = sorted(set(map(json.dumps, x["uses"])))
@@ -627,15 +633,19 @@ def _independent_argument(changed, mut) -> str | None:
                 (mut["proof"]["refutation"]["method"] == "propagation" and
                  _propagation_replays(mut, mut["proof"]["limit"]))):
             return "the curve's limit, recomputed with fractions, is the stated one; refutation unchanged or replayed"
-    # (e) closed by reduce + C4/C6 and only those components changed: rebuild
-    # M(kappa) from the engine's reduced state (networkx) and redo the algebra in sympy.
+    # (e) closed by reduce + C4/C6/C7 and only those components changed: on the
+    # engine's reduced state (networkx), rebuild M(kappa) and redo the C4/C6
+    # algebra in sympy, or walk the C7 tree and expand its path sums in sympy.
     if mut["claim"] == "closed" and mut["proof"].get("rule") == "reduce" and changed and all(
             len(p) > 3 and p[1] == "components" for p in changed):
         from certify.reductions import State, reduce
         red = reduce(State.from_chain(_chain_at(mut, ("proof",))))
-        if all(_fibre_rule_holds(red.final, red.components[k], mut["proof"]["components"][k])
-               for k in {p[2] for p in changed}):
-            return "the changed C4/C6 components re-verified in sympy on the engine's own M(kappa)"
+        stated = [[_lab(x) for x in c] for c in mut["proof"]["steps"][-1]["components"]]
+        parts = mut["proof"]["components"]
+        if stated == red.components and all(
+                (_onto_holds if isinstance(parts[k], dict) and parts[k].get("rule") == "C7" else _fibre_rule_holds)(
+                    red.final, red.components[k], parts[k]) for k in {p[2] for p in changed}):
+            return "the changed C4/C6/C7 components re-verified in sympy on the engine's own reduced state"
         return None
     # (d) a Nullstellensatz degree is a bound on the cofactors' degrees.
     if all(p[-1] == "degree" for p in changed):
@@ -699,6 +709,92 @@ def _fibre_rule_holds(state, comp, part) -> bool:
             if sympy.expand(total) != 1:
                 return False
         return True
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
+
+
+def _strict_lab(x):
+    if not (isinstance(x, str) and LABEL.fullmatch(x)):
+        raise ValueError("not a node label")
+    return _lab(x)
+
+
+def _onto_holds(state, comp, part) -> bool:
+    """C7 (docs/theory.md §3): the entries are the component's observed entries
+    reached by a path (networkx on the engine's state), sorted; every test names
+    an entry not tested above on its branch and has both children; at every leaf
+    the weights sit on distinct edges of the component, use no entry tested zero
+    and negative powers only of entries tested non-zero, and each entry's path
+    sum, expanded in sympy, is a_k (0 for an entry tested zero)."""
+    import networkx as nx
+    import sympy
+    try:
+        if not isinstance(part, dict) or set(part) != {"rule", "entries", "tree"}:
+            return False
+        inside = set(comp)
+        sub = state.graph.subgraph(inside)
+        edges = set(sub.edges)
+        entries, paths = [], []
+        for q in sorted(v for v in inside if v in state.sinks):
+            for p in sorted(v for v in inside if v in state.sources):
+                if (q, p) not in state.dont_care and nx.has_path(sub, p, q):
+                    entries.append((q, p))
+                    paths.append([list(zip(path, path[1:])) for path in nx.all_simple_paths(sub, p, q)])
+        listed = part["entries"]
+        if not entries or not isinstance(listed, list) or not all(isinstance(e, list) and len(e) == 2
+                                                                  for e in listed) \
+                or [(_strict_lab(q), _strict_lab(p)) for q, p in listed] != entries:
+            return False
+        m, index = len(entries), {e: k for k, e in enumerate(entries)}
+        a = sympy.symbols(f"a0:{m}")
+        leaves = [0]
+
+        def weight(terms, zero, nonzero):
+            if not isinstance(terms, list):
+                raise ValueError("terms")
+            total = sympy.Integer(0)
+            for term in terms:
+                if not (isinstance(term, list) and len(term) == 2 and isinstance(term[0], list)
+                        and _is_rational(term[1])):
+                    raise ValueError("term")
+                mono, seen = sympy.Integer(1), set()
+                for pw in term[0]:
+                    if not (isinstance(pw, list) and len(pw) == 2 and _is_int(pw[0]) and _is_int(pw[1])):
+                        raise ValueError("power")
+                    k, n = pw
+                    if not 0 <= k < m or k in seen or n == 0 or abs(n) > 64 or k in zero or \
+                            (n < 0 and k not in nonzero):
+                        raise ValueError("an entry that may not occur, or not inverted, here")
+                    seen.add(k)
+                    mono *= a[k] ** n
+                total += sympy.Rational(term[1]) * mono
+            return total
+
+        def walk(node, zero, nonzero) -> bool:
+            if not isinstance(node, dict):
+                return False
+            if "test" in node:
+                t = node["test"]
+                if set(node) != {"test", "zero", "nonzero"} or not (isinstance(t, list) and len(t) == 2):
+                    return False
+                k = index.get((_strict_lab(t[0]), _strict_lab(t[1])))
+                return k is not None and k not in zero | nonzero and \
+                    walk(node["zero"], zero | {k}, nonzero) and walk(node["nonzero"], zero, nonzero | {k})
+            leaves[0] += 1
+            if set(node) != {"weights"} or not isinstance(node["weights"], list) or leaves[0] > 256:
+                return False
+            w = {}
+            for item in node["weights"]:
+                if not (isinstance(item, list) and len(item) == 3):
+                    return False
+                e = (_strict_lab(item[0]), _strict_lab(item[1]))
+                if e not in edges or e in w:
+                    return False
+                w[e] = weight(item[2], zero, nonzero)
+            return all(sympy.expand(sum((sympy.Mul(*(w.get(e, 0) for e in path)) for path in ps), sympy.Integer(0))
+                                    - (0 if k in zero else a[k])) == 0 for k, ps in enumerate(paths))
+
+        return walk(part["tree"], frozenset(), frozenset())
     except (KeyError, TypeError, ValueError, IndexError):
         return False
 
