@@ -338,6 +338,74 @@ MUTATIONS = {f.__name__: f for f in (
     duplicated_item, label_change, rule_rename, dropped_key, extra_key, type_confusion, subtree_swap)}
 
 
+# Semantic mutations that keep the product (valid) or break it on one side
+# only (invalid), for the focused campaign on the C7 and W4 certificates
+# (bench/mutation.py): they give the oracle real work, where the blind
+# mutations above are nearly always rejected outright.
+
+def _rescaled(terms, coef: Fraction, shift, sign: int) -> list:
+    """Terms times coef^sign * shift^sign; shift(powers) -> new powers."""
+    return [[shift(powers, sign), _fraction_text(Fraction(c) * coef ** sign)] for powers, c in terms]
+
+
+def leaf_rescale(c, rnd):
+    """In one C7 leaf, one hidden node's in-edge weights times f and its out-edge
+    weights over f, f a constant, possibly times a_k or 1/a_k: valid iff the
+    leaf may use those powers; one side only (a quarter of the time): invalid."""
+    path = _pick(c, lambda x: isinstance(x, dict) and isinstance(x.get("weights"), list) and x["weights"], rnd)
+    if path is None:
+        return False
+    parts = [_get(c, path[:i]) for i in range(len(path), 0, -1)]
+    m = len(next(x for x in parts if isinstance(x, dict) and "entries" in x)["entries"])
+    ws = _get(c, path)["weights"]
+    hidden = sorted({w[1] for w in ws} & {w[0] for w in ws})
+    if not hidden:
+        return False
+    v = rnd.choice(hidden)
+    coef = rnd.choice([Fraction(2), Fraction(-1), Fraction(1, 3)])
+    mono = {} if rnd.random() < 0.3 else {rnd.randrange(m): rnd.choice([1, -1])}
+    sides = rnd.choice([{"in", "out"}] * 3 + [{"in"}, {"out"}])
+
+    def shift(powers, sign):
+        d = dict(map(tuple, powers))
+        for k, n in mono.items():
+            d[k] = d.get(k, 0) + sign * n
+        return sorted([k, n] for k, n in d.items() if n)
+
+    for w in ws:
+        if w[1] == v and "in" in sides:
+            w[2] = _rescaled(w[2], coef, shift, 1)
+        if w[0] == v and "out" in sides:
+            w[2] = _rescaled(w[2], coef, shift, -1)
+    return True
+
+
+def curve_rescale(c, rnd):
+    """In a not_closed curve, one hidden unit's incoming weights times c t^k and its
+    outgoing weights over it: the product, so the limit, is unchanged (valid);
+    one side only (a quarter of the time): the limit moves or diverges."""
+    if c.get("claim") != "not_closed" or not isinstance(c["proof"].get("curve"), list):
+        return False
+    curve = c["proof"]["curve"]
+    l = rnd.randrange(len(curve) - 1) if len(curve) >= 2 else None
+    hs = [] if l is None else sorted({e[0] for e in curve[l]} & {e[1] for e in curve[l + 1]})
+    if not hs:
+        return False
+    h, k = rnd.choice(hs), rnd.choice([-2, -1, 1, 2])
+    coef = rnd.choice([Fraction(2), Fraction(-1), Fraction(1, 3)])
+    sides = rnd.choice([{"in", "out"}] * 3 + [{"in"}, {"out"}])
+    for e in curve[l]:
+        if e[0] == h and "in" in sides:
+            e[2] = _rescaled(e[2], coef, lambda x, sign: x + sign * k, 1)
+    for e in curve[l + 1]:
+        if e[1] == h and "out" in sides:
+            e[2] = _rescaled(e[2], coef, lambda x, sign: x + sign * k, -1)
+    return True
+
+
+SEMANTIC = {f.__name__: f for f in (leaf_rescale, curve_rescale)}
+
+
 def byte_flip(text: str, rnd) -> bytes:
     """Raw-text mutation: one byte changed (parsed with the checker's strict
     reader, so budgets and duplicate keys are exercised too)."""
@@ -446,13 +514,16 @@ def engine_answer(c):
     return d.verdict, json.loads(d.text)["proof"] if d.text else None
 
 
-def mutants(corpus: dict, n: int, seed: int):
+def mutants(corpus: dict, n: int, seed: int, kinds: list | None = None):
     """n random named mutants of the corpus, each replayed by the checker and,
-    when accepted, judged: yields (certificate name, kind, outcome, message)."""
+    when accepted, judged: yields (certificate name, kind, outcome, message).
+    ``kinds``: the mutation names to draw from (default: MUTATIONS and byte_flip;
+    SEMANTIC ones may be added)."""
     rnd = random.Random(seed)
     names = sorted(corpus)
     texts = {k: json.dumps(corpus[k]) for k in names}
-    kinds = list(MUTATIONS) + ["byte_flip"]
+    kinds = kinds or list(MUTATIONS) + ["byte_flip"]
+    table = {**MUTATIONS, **SEMANTIC}
     done = 0
     while done < n:
         name, kind = rnd.choice(names), rnd.choice(kinds)
@@ -462,7 +533,7 @@ def mutants(corpus: dict, n: int, seed: int):
             mutant = json.loads(data) if outcome == "accepted" else None
         else:
             mutant = json.loads(texts[name])
-            if not MUTATIONS[kind](mutant, rnd) or mutant == corpus[name]:
+            if not table[kind](mutant, rnd) or mutant == corpus[name]:
                 continue
             outcome, message = run(mutant)
         done += 1

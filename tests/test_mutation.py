@@ -56,6 +56,18 @@ def test_mutations_are_rejected_or_independently_valid(corpus):
     assert not any(outcome == "crash" for _, outcome in counts)
 
 
+def test_semantic_rescalings_of_c7_and_w4_are_rejected_or_independently_valid(corpus):
+    # Rescalings that keep the product (or C7 identity) are valid and must be
+    # re-verified by the oracle; one-sided or forbidden ones must be rejected.
+    focus = {k: corpus[k] for k in ("engine_C7", "engine_W4")}
+    counts = {}
+    for name, kind, outcome, message in M.mutants(focus, 300, 4, list(M.SEMANTIC)):
+        assert outcome not in ("false claim", "unverified", "crash"), (name, kind, outcome, message)
+        counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
+    for kind in M.SEMANTIC:
+        assert counts.get((kind, "independent replay"), 0) >= 20 and counts.get((kind, "rejected"), 0) >= 20, counts
+
+
 def test_every_mutation_kind_is_deterministic(corpus):
     assert campaign(corpus, 100, seed=9) == campaign(corpus, 100, seed=9)
 
