@@ -1,12 +1,15 @@
 """Mutation campaign against the independent checker; writes its section of
 docs/benchmarks.md.
 
-usage: python bench/mutation.py [--mutations N] [--seed S]
+usage: python bench/mutation.py [--mutations N] [--focused F] [--seed S]
+example: python bench/mutation.py --mutations 20000 --focused 5000 --seed 2026
 
 Applies N (default 20,000) random named mutations to every certificate in
 proofs/ and to engine certificates of the other claim kinds (the corpus and
 the oracle are tests/mutations.py; tests/test_mutation.py runs a few thousand
-of the same).  Target (issue 5): at least 10,000 mutations, zero accepted
+of the same), then F (default 5,000) mutations focused on the C7 and W4
+certificates, where semantic rescalings (tests/mutations.py, SEMANTIC) are
+drawn as often as all blind kinds together.  Target (issue 5): at least 10,000 mutations, zero accepted
 invalid certificates, zero crashes; a file above the size budget, a 10^6-deep
 nesting and an exponent of 10^18 each rejected within a second.
 """
@@ -45,6 +48,27 @@ def campaign(n: int, seed: int):
         if done % 2000 == 0:
             print(f"{done} mutations, {len(failures)} failures", flush=True)
     return corpus, counts, failures, unclear
+
+
+FOCUS = {"engine_C7": "C7 (`001,011,011/001,011,110`)", "engine_W4": "W4 (`001,011,101/011,101,110`)"}
+
+
+def focused(n: int, seed: int):
+    """n mutants of the C7 and W4 certificates alone; the semantic kinds are
+    listed as often as all blind kinds together.  -> counts per (certificate,
+    kind group), failures, unclear."""
+    corpus = M.corpus()
+    blind = list(M.MUTATIONS) + ["byte_flip"]
+    kinds = blind + [k for k in M.SEMANTIC for _ in range(len(blind) // len(M.SEMANTIC))]
+    counts, failures, unclear = {}, [], 0
+    for name, kind, outcome, message in M.mutants({k: corpus[k] for k in FOCUS}, n, seed, kinds):
+        unclear += outcome == "rejected" and message.startswith("malformed proof")
+        if outcome in ("false claim", "unverified", "crash"):
+            failures.append((name, kind, outcome, message))
+        row = counts.setdefault((name, kind if kind in M.SEMANTIC else "blind (all kinds above)"),
+                                dict.fromkeys(OUTCOMES, 0))
+        row[outcome] += 1
+    return counts, failures, unclear
 
 
 def budget_files():
@@ -99,17 +123,25 @@ def work_attacks():
 
 
 def main() -> None:
+    if "-h" in sys.argv or "--help" in sys.argv:
+        print(__doc__)
+        return
     n = int(sys.argv[sys.argv.index("--mutations") + 1]) if "--mutations" in sys.argv else 20_000
+    nf = int(sys.argv[sys.argv.index("--focused") + 1]) if "--focused" in sys.argv else 5_000
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 2026
     t = time.perf_counter()
     corpus, counts, failures, unclear = campaign(n, seed)
     elapsed = time.perf_counter() - t
+    t = time.perf_counter()
+    fcounts, ffailures, funclear = focused(nf, seed)
+    felapsed = time.perf_counter() - t
+    ftotal = {o: sum(c[o] for c in fcounts.values()) for o in OUTCOMES}
     budgets = budget_files()
     attacks = work_attacks()
     total = {o: sum(c[o] for c in counts.values()) for o in OUTCOMES}
     refused = total["rejected"] + total["unreadable"]
     valid = total["equivalent"] + total["engine proof"] + total["independent replay"]
-    for f in failures[:20]:
+    for f in (failures + ffailures)[:20]:
         print("FAILURE", f)
     rows = [f"| {k} | {sum(c.values()):,} | {c['rejected'] + c['unreadable']:,} | "
             f"{c['equivalent'] + c['engine proof'] + c['independent replay']:,} | "
@@ -119,16 +151,17 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"{n:,} random mutations (seed {seed}) of {len(corpus)} certificates: every file in `proofs/` and "
-        "engine certificates of every other claim and rule (W2, W3, routed with propagation and with "
-        "Nullstellensatz, C1, C5, C4, C6, components, unknown, optimum_exists, no_optimum, member, not_member "
+        "engine certificates of every other claim and rule (W2, W3, W4, routed with propagation and with "
+        "Nullstellensatz, C1, C5, C4, C6, C7, components, unknown, optimum_exists, no_optimum, member, not_member "
         f"with propagation, Nullstellensatz and no path); {elapsed:.0f} s in all. An accepted mutant "
         "counts as still valid only when an argument that does not use the checker establishes it "
         "(`tests/mutations.py`, `judge`): equal to the original up to annotations, set order and "
         "cofactor order; or the engine, run without its self-check on the mutant's question, emits "
         "exactly the mutant's proof; or an independent replay (reduction steps on the engine's "
         "networkx state, propagation with the engine's path enumeration, factors multiplied with "
-        "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix). Any other "
-        "acceptance counts as invalid.",
+        "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix, C7 decision "
+        "trees walked and every leaf's path sums expanded in sympy on the engine's own reduced state). "
+        "Any other acceptance counts as invalid.",
         "",
         "| mutation | applied | rejected | accepted, still valid | accepted invalid | crashes |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -144,6 +177,29 @@ def main() -> None:
         + f"Rejections without a specific reason (the checker's generic "
         f"\"malformed proof\" fallback): {unclear}.",
         "",
+        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7 and W4 certificates "
+        "alone, where besides every kind above two semantic mutations are drawn as often as all of those "
+        "together: `leaf_rescale` multiplies one hidden node's in-edge weights in one C7 leaf by a constant, "
+        "possibly times `a_k` or `1/a_k`, and divides its out-edge weights by the same (valid exactly when "
+        "the leaf may use those powers), and `curve_rescale` does the same with `c t^k` at one hidden unit of "
+        "the curve (the product is unchanged); a quarter of the time only one side is rescaled, which breaks "
+        f"the identities or moves the limit. {felapsed:.0f} s.",
+        "",
+        "| certificate | mutation | applied | rejected | accepted, still valid | accepted invalid | crashes |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ] + [f"| {FOCUS[name]} | {kind} | {sum(c.values()):,} | {c['rejected'] + c['unreadable']:,} | "
+         f"{c['equivalent'] + c['engine proof'] + c['independent replay']:,} | "
+         f"{c['false claim'] + c['unverified']} | {c['crash']} |" for (name, kind), c in sorted(fcounts.items())] + [
+        f"| **all** | | **{nf:,}** | **{ftotal['rejected'] + ftotal['unreadable']:,}** | "
+        f"**{ftotal['equivalent'] + ftotal['engine proof'] + ftotal['independent replay']:,}** | "
+        f"**{ftotal['false claim'] + ftotal['unverified']}** | **{ftotal['crash']}** |",
+        "",
+        f"Of the still-valid focused mutants, {ftotal['independent replay']:,} were re-verified independently "
+        "(C7 path sums expanded in sympy, curve limits multiplied out with `fractions`), "
+        f"{ftotal['equivalent']:,} equivalent, {ftotal['engine proof']:,} the engine's own proof; "
+        f"rejections without a specific reason: {funclear}"
+        + ("." if not ffailures else f"; {len(ffailures)} FAILURES."),
+        "",
         "Over-budget files through `check_file` (the CLI's path):",
         "",
         "| input | rejected in (s) | reason |",
@@ -158,7 +214,7 @@ def main() -> None:
     ] + [f"| {w} | {s:.1f} | {m} |" for w, s, acc, m in attacks]
     write_section("mutation.py", lines)
     print("\n".join(lines))
-    if failures or any(acc or s >= 1 for _, s, acc, _ in budgets) or any(acc for _, _, acc, _ in attacks):
+    if failures or ffailures or any(acc or s >= 1 for _, s, acc, _ in budgets) or any(acc for _, _, acc, _ in attacks):
         raise SystemExit("FAILED: see above")
 
 

@@ -31,7 +31,8 @@ from certify.checker.parsing import loads
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
-RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "W1", "W2", "W3", "routed", "R1", "R2",
+RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "C4", "C6", "C7", "W1", "W2", "W3", "W4",
+         "routed", "R1", "R2",
          "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "contradiction", "factors", "refutation",
          "training-set", "no-hidden-layer", "one-hidden-layer")
 RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
@@ -74,6 +75,7 @@ def _engine_certificates() -> dict:
     for name, support in (
             ("W2", from_masks([[[1, 1, 0], [0, 1, 1]], [[1, 1], [1, 1]]])),
             ("W3", rows("001,110,111/011,011,101")),
+            ("W4", rows("001,011,101/011,101,110")),           # W3's cross over a background
             ("routed", from_masks([[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0, 1], [0, 0, 0], [0, 0, 1]],
                                    [[1, 0, 1], [1, 1, 0], [0, 1, 1]]])),
             ("routed_nullstellensatz", from_masks([[[0, 1, 0], [1, 1, 1], [1, 0, 1]],
@@ -83,9 +85,13 @@ def _engine_certificates() -> dict:
             ("C5", from_masks([[[1, 1, 0, 0], [1, 1, 1, 1]], np.ones((3, 2))])),
             ("C4", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
             ("C6", rows("011,011,111/011,111")),
-            ("unknown", rows("001,011,011/001,011,110")),
+            ("C7", rows("001,011,011/001,011,110")),           # onto by cases: a three-leaf tree
+            ("unknown", rows("001,111,111/011,111,111")),      # an unknown of the exhaustive study
             ("components", _components_example())):
         d = decide(support)
+        # Each example must still exercise what it is named after.
+        assert name in d.rules if name in RULES else d.verdict == name if name in CLAIMS else True, \
+            (name, d.verdict, d.rules)
         out[f"engine_{name}"] = json.loads(certificate.dumps(d.certificate))
     for name, spec in (("no_optimum_lu3", "lu:3"), ("optimum_exists_dense", "dense:3,5,1")):
         out[f"engine_{name}"] = json.loads(decide_optimum(build_pattern(spec)).text)
@@ -332,6 +338,74 @@ MUTATIONS = {f.__name__: f for f in (
     duplicated_item, label_change, rule_rename, dropped_key, extra_key, type_confusion, subtree_swap)}
 
 
+# Semantic mutations that keep the product (valid) or break it on one side
+# only (invalid), for the focused campaign on the C7 and W4 certificates
+# (bench/mutation.py): they give the oracle real work, where the blind
+# mutations above are nearly always rejected outright.
+
+def _rescaled(terms, coef: Fraction, shift, sign: int) -> list:
+    """Terms times coef^sign * shift^sign; shift(powers) -> new powers."""
+    return [[shift(powers, sign), _fraction_text(Fraction(c) * coef ** sign)] for powers, c in terms]
+
+
+def leaf_rescale(c, rnd):
+    """In one C7 leaf, one hidden node's in-edge weights times f and its out-edge
+    weights over f, f a constant, possibly times a_k or 1/a_k: valid iff the
+    leaf may use those powers; one side only (a quarter of the time): invalid."""
+    path = _pick(c, lambda x: isinstance(x, dict) and isinstance(x.get("weights"), list) and x["weights"], rnd)
+    if path is None:
+        return False
+    parts = [_get(c, path[:i]) for i in range(len(path), 0, -1)]
+    m = len(next(x for x in parts if isinstance(x, dict) and "entries" in x)["entries"])
+    ws = _get(c, path)["weights"]
+    hidden = sorted({w[1] for w in ws} & {w[0] for w in ws})
+    if not hidden:
+        return False
+    v = rnd.choice(hidden)
+    coef = rnd.choice([Fraction(2), Fraction(-1), Fraction(1, 3)])
+    mono = {} if rnd.random() < 0.3 else {rnd.randrange(m): rnd.choice([1, -1])}
+    sides = rnd.choice([{"in", "out"}] * 3 + [{"in"}, {"out"}])
+
+    def shift(powers, sign):
+        d = dict(map(tuple, powers))
+        for k, n in mono.items():
+            d[k] = d.get(k, 0) + sign * n
+        return sorted([k, n] for k, n in d.items() if n)
+
+    for w in ws:
+        if w[1] == v and "in" in sides:
+            w[2] = _rescaled(w[2], coef, shift, 1)
+        if w[0] == v and "out" in sides:
+            w[2] = _rescaled(w[2], coef, shift, -1)
+    return True
+
+
+def curve_rescale(c, rnd):
+    """In a not_closed curve, one hidden unit's incoming weights times c t^k and its
+    outgoing weights over it: the product, so the limit, is unchanged (valid);
+    one side only (a quarter of the time): the limit moves or diverges."""
+    if c.get("claim") != "not_closed" or not isinstance(c["proof"].get("curve"), list):
+        return False
+    curve = c["proof"]["curve"]
+    l = rnd.randrange(len(curve) - 1) if len(curve) >= 2 else None
+    hs = [] if l is None else sorted({e[0] for e in curve[l]} & {e[1] for e in curve[l + 1]})
+    if not hs:
+        return False
+    h, k = rnd.choice(hs), rnd.choice([-2, -1, 1, 2])
+    coef = rnd.choice([Fraction(2), Fraction(-1), Fraction(1, 3)])
+    sides = rnd.choice([{"in", "out"}] * 3 + [{"in"}, {"out"}])
+    for e in curve[l]:
+        if e[0] == h and "in" in sides:
+            e[2] = _rescaled(e[2], coef, lambda x, sign: x + sign * k, 1)
+    for e in curve[l + 1]:
+        if e[1] == h and "out" in sides:
+            e[2] = _rescaled(e[2], coef, lambda x, sign: x + sign * k, -1)
+    return True
+
+
+SEMANTIC = {f.__name__: f for f in (leaf_rescale, curve_rescale)}
+
+
 def byte_flip(text: str, rnd) -> bytes:
     """Raw-text mutation: one byte changed (parsed with the checker's strict
     reader, so budgets and duplicate keys are exercised too)."""
@@ -390,7 +464,7 @@ def _normal(c):
 
     def walk(x):
         if isinstance(x, dict):
-            if x.get("rule") in ("W1", "W2", "W3", "routed"):
+            if x.get("rule") in ("W1", "W2", "W3", "W4", "routed"):
                 x.pop("witness", None)
             if isinstance(x.get("uses"), list):
                 x["uses"] = sorted(set(map(json.dumps, x["uses"])))
@@ -440,13 +514,16 @@ def engine_answer(c):
     return d.verdict, json.loads(d.text)["proof"] if d.text else None
 
 
-def mutants(corpus: dict, n: int, seed: int):
+def mutants(corpus: dict, n: int, seed: int, kinds: list | None = None):
     """n random named mutants of the corpus, each replayed by the checker and,
-    when accepted, judged: yields (certificate name, kind, outcome, message)."""
+    when accepted, judged: yields (certificate name, kind, outcome, message).
+    ``kinds``: the mutation names to draw from (default: MUTATIONS and byte_flip;
+    SEMANTIC ones may be added)."""
     rnd = random.Random(seed)
     names = sorted(corpus)
     texts = {k: json.dumps(corpus[k]) for k in names}
-    kinds = list(MUTATIONS) + ["byte_flip"]
+    kinds = kinds or list(MUTATIONS) + ["byte_flip"]
+    table = {**MUTATIONS, **SEMANTIC}
     done = 0
     while done < n:
         name, kind = rnd.choice(names), rnd.choice(kinds)
@@ -456,7 +533,7 @@ def mutants(corpus: dict, n: int, seed: int):
             mutant = json.loads(data) if outcome == "accepted" else None
         else:
             mutant = json.loads(texts[name])
-            if not MUTATIONS[kind](mutant, rnd) or mutant == corpus[name]:
+            if not table[kind](mutant, rnd) or mutant == corpus[name]:
                 continue
             outcome, message = run(mutant)
         done += 1
@@ -627,15 +704,19 @@ def _independent_argument(changed, mut) -> str | None:
                 (mut["proof"]["refutation"]["method"] == "propagation" and
                  _propagation_replays(mut, mut["proof"]["limit"]))):
             return "the curve's limit, recomputed with fractions, is the stated one; refutation unchanged or replayed"
-    # (e) closed by reduce + C4/C6 and only those components changed: rebuild
-    # M(kappa) from the engine's reduced state (networkx) and redo the algebra in sympy.
+    # (e) closed by reduce + C4/C6/C7 and only those components changed: on the
+    # engine's reduced state (networkx), rebuild M(kappa) and redo the C4/C6
+    # algebra in sympy, or walk the C7 tree and expand its path sums in sympy.
     if mut["claim"] == "closed" and mut["proof"].get("rule") == "reduce" and changed and all(
             len(p) > 3 and p[1] == "components" for p in changed):
         from certify.reductions import State, reduce
         red = reduce(State.from_chain(_chain_at(mut, ("proof",))))
-        if all(_fibre_rule_holds(red.final, red.components[k], mut["proof"]["components"][k])
-               for k in {p[2] for p in changed}):
-            return "the changed C4/C6 components re-verified in sympy on the engine's own M(kappa)"
+        stated = [[_lab(x) for x in c] for c in mut["proof"]["steps"][-1]["components"]]
+        parts = mut["proof"]["components"]
+        if stated == red.components and all(
+                (_onto_holds if isinstance(parts[k], dict) and parts[k].get("rule") == "C7" else _fibre_rule_holds)(
+                    red.final, red.components[k], parts[k]) for k in {p[2] for p in changed}):
+            return "the changed C4/C6/C7 components re-verified in sympy on the engine's own reduced state"
         return None
     # (d) a Nullstellensatz degree is a bound on the cofactors' degrees.
     if all(p[-1] == "degree" for p in changed):
@@ -699,6 +780,92 @@ def _fibre_rule_holds(state, comp, part) -> bool:
             if sympy.expand(total) != 1:
                 return False
         return True
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
+
+
+def _strict_lab(x):
+    if not (isinstance(x, str) and LABEL.fullmatch(x)):
+        raise ValueError("not a node label")
+    return _lab(x)
+
+
+def _onto_holds(state, comp, part) -> bool:
+    """C7 (docs/theory.md §3): the entries are the component's observed entries
+    reached by a path (networkx on the engine's state), sorted; every test names
+    an entry not tested above on its branch and has both children; at every leaf
+    the weights sit on distinct edges of the component, use no entry tested zero
+    and negative powers only of entries tested non-zero, and each entry's path
+    sum, expanded in sympy, is a_k (0 for an entry tested zero)."""
+    import networkx as nx
+    import sympy
+    try:
+        if not isinstance(part, dict) or set(part) != {"rule", "entries", "tree"}:
+            return False
+        inside = set(comp)
+        sub = state.graph.subgraph(inside)
+        edges = set(sub.edges)
+        entries, paths = [], []
+        for q in sorted(v for v in inside if v in state.sinks):
+            for p in sorted(v for v in inside if v in state.sources):
+                if (q, p) not in state.dont_care and nx.has_path(sub, p, q):
+                    entries.append((q, p))
+                    paths.append([list(zip(path, path[1:])) for path in nx.all_simple_paths(sub, p, q)])
+        listed = part["entries"]
+        if not entries or not isinstance(listed, list) or not all(isinstance(e, list) and len(e) == 2
+                                                                  for e in listed) \
+                or [(_strict_lab(q), _strict_lab(p)) for q, p in listed] != entries:
+            return False
+        m, index = len(entries), {e: k for k, e in enumerate(entries)}
+        a = sympy.symbols(f"a0:{m}")
+        leaves = [0]
+
+        def weight(terms, zero, nonzero):
+            if not isinstance(terms, list):
+                raise ValueError("terms")
+            total = sympy.Integer(0)
+            for term in terms:
+                if not (isinstance(term, list) and len(term) == 2 and isinstance(term[0], list)
+                        and _is_rational(term[1])):
+                    raise ValueError("term")
+                mono, seen = sympy.Integer(1), set()
+                for pw in term[0]:
+                    if not (isinstance(pw, list) and len(pw) == 2 and _is_int(pw[0]) and _is_int(pw[1])):
+                        raise ValueError("power")
+                    k, n = pw
+                    if not 0 <= k < m or k in seen or n == 0 or abs(n) > 64 or k in zero or \
+                            (n < 0 and k not in nonzero):
+                        raise ValueError("an entry that may not occur, or not inverted, here")
+                    seen.add(k)
+                    mono *= a[k] ** n
+                total += sympy.Rational(term[1]) * mono
+            return total
+
+        def walk(node, zero, nonzero) -> bool:
+            if not isinstance(node, dict):
+                return False
+            if "test" in node:
+                t = node["test"]
+                if set(node) != {"test", "zero", "nonzero"} or not (isinstance(t, list) and len(t) == 2):
+                    return False
+                k = index.get((_strict_lab(t[0]), _strict_lab(t[1])))
+                return k is not None and k not in zero | nonzero and \
+                    walk(node["zero"], zero | {k}, nonzero) and walk(node["nonzero"], zero, nonzero | {k})
+            leaves[0] += 1
+            if set(node) != {"weights"} or not isinstance(node["weights"], list) or leaves[0] > 256:
+                return False
+            w = {}
+            for item in node["weights"]:
+                if not (isinstance(item, list) and len(item) == 3):
+                    return False
+                e = (_strict_lab(item[0]), _strict_lab(item[1]))
+                if e not in edges or e in w:
+                    return False
+                w[e] = weight(item[2], zero, nonzero)
+            return all(sympy.expand(sum((sympy.Mul(*(w.get(e, 0) for e in path)) for path in ps), sympy.Integer(0))
+                                    - (0 if k in zero else a[k])) == 0 for k, ps in enumerate(paths))
+
+        return walk(part["tree"], frozenset(), frozenset())
     except (KeyError, TypeError, ValueError, IndexError):
         return False
 

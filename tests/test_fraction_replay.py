@@ -10,17 +10,23 @@ code), so a FLINT bug cannot make a wrong certificate pass unnoticed:
   power and its constant term is the stated limit;
 * refutations, on the graph of the stated reduced core: propagation steps
   replayed, and Nullstellensatz sums ``Σ g_e (φ_e − A_e)`` expanded to 1;
+* ``closed`` with C7 components (onto by cases): on the stated reduced core,
+  every leaf of the decision tree gives Laurent weights whose path sums
+  expand to ``a_k`` (0 for an entry tested zero), with negative powers only
+  of entries tested non-zero and no entry tested zero;
 * ``member``: the factors multiply to the matrix;
 * ``no_optimum``: the count bound, the targets ``A' x(t_i)`` and the exact
   forward pass of ``θ(ε)`` at every data point.
 
 It runs over proofs/ and over engine certificates of every kind
-(tests/corpus.py), and tampered copies must fail it.
+(tests/corpus.py, plus the C7 and W4 examples below), and tampered copies
+must fail it.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from fractions import Fraction
 
 import pytest
@@ -245,6 +251,79 @@ def check_not_closed(cert_layers, cert_widths, proof):
     return sparse(proof["limit"])
 
 
+# --- closed: C7 (onto by cases) components ------------------------------------
+
+def check_c7(core: Core, part):
+    """The tree's leaves, expanded symbolically: Laurent polynomials in the
+    entries as {exponent tuple: Fraction}."""
+    nodes = core.nodes
+    edges = {(u, v) for u in nodes for v in core.succ.get(u, ()) if v in nodes}
+    entries = [(snk, src) for snk in sorted(core.sinks & nodes) for src in sorted(core.sources & nodes)
+               if (snk, src) not in core.dont_care and core.paths(src, snk)]
+    need([(label(a), label(b)) for a, b in part["entries"]] == entries,
+         "C7 entries are not the observed entries reached by a path")
+    m, index = len(entries), {e: k for k, e in enumerate(entries)}
+    one = (0,) * m
+
+    def weight(terms, zero, nonzero) -> dict:
+        out: dict = {}
+        for powers, c in terms:
+            e = [0] * m
+            for k, p in powers:
+                need(e[k] == 0 and p != 0 and k not in zero and (p > 0 or k in nonzero),
+                     f"C7: a_{k}^{p} may not occur on this branch")
+                e[k] = p
+            out[tuple(e)] = out.get(tuple(e), 0) + q(c)
+        return {e: c for e, c in out.items() if c}
+
+    def walk(node, zero, nonzero):
+        if "test" in node:
+            need(set(node) == {"test", "zero", "nonzero"}, "C7: a test needs both children")
+            k = index.get((label(node["test"][0]), label(node["test"][1])))
+            need(k is not None and k not in zero | nonzero, "C7: a test names an entry tested above")
+            walk(node["zero"], zero | {k}, nonzero)
+            walk(node["nonzero"], zero, nonzero | {k})
+            return
+        w = {}
+        for tail, head, terms in node["weights"]:
+            edge = (label(tail), label(head))
+            need(edge in edges and edge not in w, f"C7: weight on {edge}, not an edge of the component")
+            w[edge] = weight(terms, zero, nonzero)
+        for k, (snk, src) in enumerate(entries):
+            total: dict = {}
+            for path in core.paths(src, snk):
+                term = {one: Fraction(1)}
+                for edge in path:
+                    term = p_mul(term, w.get(edge, {}))
+                total = l_add(total, term)
+            want = {} if k in zero else {tuple(int(i == k) for i in range(m)): Fraction(1)}
+            need(total == want, f"C7: the path sum at entry {k} is not a_{k} on this branch")
+
+    walk(part["tree"], frozenset(), frozenset())
+
+
+def check_closed(cert) -> int:
+    """Replay every C7 component of every ``reduce`` node; -> how many."""
+    done = 0
+
+    def visit(x):
+        nonlocal done
+        if isinstance(x, dict):
+            if x.get("rule") == "reduce" and isinstance(x.get("components"), list):
+                for k, part in enumerate(x["components"]):
+                    if part.get("rule") == "C7":
+                        check_c7(Core(x, k, len(cert["support"]["layers"])), part)
+                        done += 1
+            for v in x.values():
+                visit(v)
+        elif isinstance(x, list):
+            for v in x:
+                visit(v)
+
+    visit(cert["proof"])
+    return done
+
+
 # --- member, no_optimum ----------------------------------------------------------
 
 def check_member(layers, proof):
@@ -300,6 +379,8 @@ def replay(cert: dict) -> str:
     replayed ('' when the claim has no arithmetic: closed, unknown, optimum_exists)."""
     layers, w, proof = support_pairs(cert), widths(cert), cert["proof"]
     claim = cert["claim"]
+    if claim == "closed":
+        return "C7 path sums" if check_closed(cert) else ""
     if claim == "not_closed":
         check_not_closed(layers, w, proof)
         return f"curve limit + {proof['refutation']['method']}"
@@ -318,17 +399,41 @@ def replay(cert: dict) -> str:
 
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(corpus.all_certificates()))
+# The examples of docs/theory.md §3 C7 and §4 W4 (masks input side first).
+EXAMPLES = {"c7-example": "001,011,011/001,011,110", "w4-example": "001,011,101/011,101,110"}
+
+
+@functools.lru_cache(maxsize=None)
+def examples() -> dict:
+    import json
+
+    from certify.engine import decide
+    from certify.support import from_masks
+    out = {}
+    for name, text in EXAMPLES.items():
+        d = decide(from_masks([[[c == "1" for c in row] for row in layer.split(",")]
+                               for layer in text.split("/")]))
+        out[name] = json.loads(d.text)
+    return out
+
+
+def certificates() -> dict:
+    return {**corpus.all_certificates(), **examples()}
+
+
+@pytest.mark.parametrize("name", sorted(certificates()))
 def test_fraction_replay_agrees_with_the_checker(name):
-    cert = corpus.all_certificates()[name]
+    cert = certificates()[name]
     replay(cert)      # raises Wrong on a failure
 
 
 def test_the_replay_covers_every_kind_of_arithmetic():
-    done = {replay(c) for c in corpus.all_certificates().values()}
+    done = {replay(c) for c in certificates().values()}
     assert done >= {"curve limit + propagation", "curve limit + nullstellensatz", "factors",
                     "propagation", "nullstellensatz",
-                    "training set + forward pass"}
+                    "training set + forward pass", "C7 path sums"}
+    assert examples()["w4-example"]["proof"]["rule"] == "W4"
+    assert [p["rule"] for p in examples()["c7-example"]["proof"]["components"]] == ["C7"]
 
 
 def test_nullstellensatz_example_of_the_theory_expands_to_one():
@@ -338,11 +443,12 @@ def test_nullstellensatz_example_of_the_theory_expands_to_one():
     assert replay(cert) == "nullstellensatz"
 
 
-def _tampered(name, edit):
-    cert = copy.deepcopy(corpus.all_certificates()[name])
+def _tampered(name, edit, words=""):
+    cert = copy.deepcopy(certificates()[name])
     edit(cert["proof"])
-    with pytest.raises(Wrong):
+    with pytest.raises(Wrong) as e:
         replay(cert)
+    assert words in str(e.value), (edit.__name__, str(e.value))
 
 
 def test_tampered_arithmetic_fails_the_replay():
@@ -375,3 +481,54 @@ def test_tampered_arithmetic_fails_the_replay():
     _tampered("no-optimum-lu3", target)
     _tampered("no-optimum-lu3", theta_weight)
     _tampered("not-member-nullstellensatz", matrix_entry)
+
+
+def test_tampered_c7_trees_fail_the_replay():
+    # Tree of the example: test a_0; zero: a leaf; non-zero: test a_1, two leaves.
+    def tree(p):
+        return p["components"][0]["tree"]
+
+    def coefficient(p):
+        tree(p)["zero"]["weights"][3][2][0][1] = "2"
+
+    def dropped_weight(p):
+        del tree(p)["nonzero"]["nonzero"]["weights"][2]
+
+    def inverse_of_an_untested_entry(p):
+        tree(p)["zero"]["weights"][3][2][0][0][0][1] = -1          # a_2 -> 1/a_2
+
+    def zero_entry_used(p):
+        tree(p)["zero"]["weights"][0][2] = [[[[0, 1]], "1"], [[], "1"]]     # 1 -> 1 + a_0
+
+    def retested(p):
+        tree(p)["nonzero"]["test"] = tree(p)["test"]
+
+    def entries(p):
+        del p["components"][0]["entries"][-1]
+
+    def outside(p):
+        tree(p)["zero"]["weights"].append(["0:0", "1:1", [[[], "1"]]])
+
+    for edit, words in ((coefficient, "path sum at entry 2"), (dropped_weight, "path sum at entry 1"),
+                        (inverse_of_an_untested_entry, "a_2^-1 may not occur"),
+                        (zero_entry_used, "a_0^1 may not occur"), (retested, "tested above"),
+                        (entries, "C7 entries"), (outside, "not an edge of the component")):
+        _tampered("c7-example", edit, words)
+
+
+def test_tampered_w4_curves_fail_the_replay():
+    def limit(p):
+        p["limit"]["nonzeros"][-1][2] = "2"
+
+    def background(p):
+        # The background term h: row -> col is the weight pair (h, col) in
+        # layer 1 and (row, h) in layer 2 of the curve.
+        (h, row, col), = p["witness"]["background"]
+        h, row, col = label(h)[1], label(row)[1], label(col)[1]
+        before = [len(layer) for layer in p["curve"]]
+        p["curve"][0] = [x for x in p["curve"][0] if x[:2] != [h, col]]
+        p["curve"][1] = [x for x in p["curve"][1] if x[:2] != [row, h]]
+        assert [len(layer) for layer in p["curve"]] == [n - 1 for n in before]
+
+    _tampered("w4-example", limit, "does not tend to the limit")
+    _tampered("w4-example", background, "does not tend to the limit")

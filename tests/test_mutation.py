@@ -39,7 +39,7 @@ def test_the_corpus_covers_every_claim_and_refutation(corpus):
     assert claims == set(M.CLAIMS)
     rules = {M._get(c, p)["rule"] for c in corpus.values()
              for p in M._sites(c, lambda x: isinstance(x, dict) and "rule" in x)}
-    assert {"C3", "components", "reduce", "W1", "W2", "W3", "routed", "training-set", "factors",
+    assert {"C3", "components", "reduce", "W1", "W2", "W3", "W4", "routed", "training-set", "factors", "C7",
             "refutation", "one-hidden-layer", "no-hidden-layer", "C1", "C5", "R1", "R2", "R4", "R5", "R6",
             "nonzero", "zero", "contradiction"} <= rules
     methods = {c["proof"]["refutation"]["method"] for c in corpus.values() if "refutation" in c["proof"]}
@@ -54,6 +54,18 @@ def test_mutations_are_rejected_or_independently_valid(corpus):
         # every kind ran, and every kind produced rejections
         assert counts.get((kind, "rejected"), 0) + counts.get((kind, "unreadable"), 0) >= 20, kind
     assert not any(outcome == "crash" for _, outcome in counts)
+
+
+def test_semantic_rescalings_of_c7_and_w4_are_rejected_or_independently_valid(corpus):
+    # Rescalings that keep the product (or C7 identity) are valid and must be
+    # re-verified by the oracle; one-sided or forbidden ones must be rejected.
+    focus = {k: corpus[k] for k in ("engine_C7", "engine_W4")}
+    counts = {}
+    for name, kind, outcome, message in M.mutants(focus, 300, 4, list(M.SEMANTIC)):
+        assert outcome not in ("false claim", "unverified", "crash"), (name, kind, outcome, message)
+        counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
+    for kind in M.SEMANTIC:
+        assert counts.get((kind, "independent replay"), 0) >= 20 and counts.get((kind, "rejected"), 0) >= 20, counts
 
 
 def test_every_mutation_kind_is_deterministic(corpus):
@@ -72,6 +84,63 @@ def test_the_oracle_catches_a_wrong_acceptance(corpus):
     witness = json.loads(json.dumps(lu3))
     witness["proof"]["witness"]["node"] = "1:2"
     assert M.judge(lu3, witness)[0] == "equivalent"
+
+
+def _c7_leaf_gauge(cert, k, powers):
+    from fractions import Fraction
+    """The C7 certificate with hidden node 1:1's weights in the root's zero leaf
+    multiplied by k * a^powers on its in-edges and divided by it on its out-edges."""
+    c = json.loads(json.dumps(cert))
+    for tail, head, terms in c["proof"]["components"][0]["tree"]["zero"]["weights"]:
+        if "1:1" in (tail, head):
+            for term in terms:
+                sign = 1 if head == "1:1" else -1
+                mono = dict(term[0])
+                for e, p in powers.items():
+                    mono[e] = mono.get(e, 0) + sign * p
+                term[0] = sorted([e, p] for e, p in mono.items() if p)
+                term[1] = str(Fraction(term[1]) * (k if sign == 1 else 1 / k))
+    return c
+
+
+def test_the_oracle_reverifies_c7_trees(corpus):
+    from fractions import Fraction
+    c7 = corpus["engine_C7"]
+    assert [p["rule"] for p in c7["proof"]["components"]] == ["C7"]
+    # Another factorisation, still valid (hidden node 1:1 rescaled by 2): accepted
+    # and re-verified by the oracle, which expands the path sums itself.
+    scaled = _c7_leaf_gauge(c7, Fraction(2), {})
+    assert check_certificate(scaled).accepted
+    assert M.judge(c7, scaled)[0] == "independent replay"
+    # Rescaled by a_3, not tested non-zero on that branch: the identities still
+    # hold, but the weights are undefined at a_3 = 0; the checker rejects it and
+    # the oracle must not call it valid.
+    by_entry = _c7_leaf_gauge(c7, Fraction(1), {3: 1})
+    assert not check_certificate(by_entry).accepted
+    assert M.judge(c7, by_entry)[0] == "unverified"
+    # A changed coefficient breaks an identity.
+    wrong = json.loads(json.dumps(c7))
+    wrong["proof"]["components"][0]["tree"]["nonzero"]["nonzero"]["weights"][0][2][0][1] = "3"
+    assert not check_certificate(wrong).accepted
+    assert M.judge(c7, wrong)[0] == "unverified"
+
+
+def test_the_oracle_judges_w4_curves(corpus):
+    w4 = corpus["engine_W4"]
+    assert w4["proof"]["rule"] == "W4" and w4["proof"]["witness"]["background"]
+    # The witness (background included) is an annotation; a changed curve is
+    # judged by multiplying it out with fractions.
+    annotation = json.loads(json.dumps(w4))
+    annotation["proof"]["witness"]["background"] = []
+    assert M.judge(w4, annotation)[0] == "equivalent"
+    moved = json.loads(json.dumps(w4))
+    first = moved["proof"]["curve"][1][0]
+    first[2] = first[2] + [[3, "5"]]          # a t^3 term: vanishes in the limit
+    assert check_certificate(moved).accepted
+    assert M.judge(w4, moved)[0] == "independent replay"
+    broken = json.loads(json.dumps(w4))
+    broken["proof"]["curve"][1][0][2] = [[0, "5"]]
+    assert M.judge(w4, broken)[0] == "unverified"
 
 
 # -- property-based random JSON ------------------------------------------------
