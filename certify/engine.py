@@ -170,7 +170,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
     reduction = reduce(original) if support.depth > 1 else None
 
     if reduction is not None:
-        progress("looking for a witness (W1, W2, W3)")
+        progress("looking for a witness (W1, W2, W3, W4)")
         witness = find_witness(support, original, reduction, rules)
         if witness is None and rules == "all":
             progress("routing deep components")

@@ -13,7 +13,7 @@ import certify
 from certify import InputError, Support, check, decide, optimum
 from certify.cli import main
 
-UNKNOWN = [[[0, 0, 1], [0, 1, 1], [0, 1, 1]], [[0, 0, 1], [0, 1, 1], [1, 1, 0]]]     # as in tests/test_cli.py
+UNKNOWN = [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]     # as in tests/test_cli.py
 
 
 def test_acceptance_one_liner_and_cheap_import():
@@ -45,7 +45,7 @@ def test_results_closed_and_unknown():
     assert r.certificate["claim"] == "closed"
     u = decide(UNKNOWN)
     assert (u.verdict, u.decided) == ("unknown", False)
-    assert u.core["hidden"] == ["1:1", "1:2"]
+    assert u.core["hidden"] == ["1:0", "1:1", "1:2"]      # no reduction applies: no series node, twin or free entry
     assert check(u).accepted and check(u).claim == "unknown"
 
 

@@ -270,7 +270,7 @@ def test_certificate_with_a_transpose_step():
 def test_unknown_report_replays_its_reduction():
     from certify.support import from_masks
     # Two rank-one nodes with a free entry (exhaustive study; C4's fibre rank drops).
-    d = decide(from_masks([[[0, 0, 1], [0, 1, 1], [0, 1, 1]], [[0, 0, 1], [0, 1, 1], [1, 1, 0]]]))
+    d = decide(from_masks([[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]))
     assert d.verdict == "unknown"
     c = json.loads(certificate.dumps(d.certificate))
     v = check_certificate(c)

@@ -48,13 +48,13 @@ def test_decide_json(tmp_path):
 
 
 def test_unknown_exits_3_with_the_core(tmp_path):
-    # Two rank-one nodes and a free entry after R2/R5 (an unknown of the exhaustive study).
+    # Three overlapping rank-one nodes, no reduction applies (an unknown of the exhaustive study).
     p = tmp_path / "open.json"
-    p.write_text(json.dumps({"layers": [[[0, 0, 1], [0, 1, 1], [0, 1, 1]], [[0, 0, 1], [0, 1, 1], [1, 1, 0]]]}))
+    p.write_text(json.dumps({"layers": [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]}))
     r = run("decide", str(p), "--json")
     assert r.returncode == 3
     obj = json.loads(r.stdout)
-    assert obj["verdict"] == "unknown" and obj["core"]["hidden"] == ["1:1", "1:2"]
+    assert obj["verdict"] == "unknown" and obj["core"]["hidden"] == ["1:0", "1:1", "1:2"]
     r = run("decide", str(p))
     assert r.returncode == 3 and "verdict: unknown" in r.stdout and "component 0" in r.stdout
 

@@ -16,7 +16,7 @@ pytest.importorskip("matplotlib")
 
 PNG = b"\x89PNG\r\n\x1a\n"
 # Two rank-one nodes and a free entry after R2/R5: unknown in this version.
-OPEN = {"layers": [[[0, 0, 1], [0, 1, 1], [0, 1, 1]], [[0, 0, 1], [0, 1, 1], [1, 1, 0]]]}
+OPEN = {"layers": [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]}
 
 
 @pytest.mark.parametrize("support, verdict", [("lu:4", "not closed"), ("butterfly:16", "closed"),
@@ -59,8 +59,8 @@ def test_unknown_shows_the_reduced_core():
     d = decide(s)
     pic = plan(s, d, "open")
     assert d.verdict == "unknown"
-    assert {v for v in pic.node_colors} == {(1, 1), (1, 2)}
-    assert len(pic.edge_colors) == 8 and not pic.arcs    # 1:1 and 1:2 each read {1, 2}, feed two outputs
+    assert {v for v in pic.node_colors} == {(1, 0), (1, 1), (1, 2)}
+    assert len(pic.edge_colors) == 12 and not pic.arcs   # every hidden unit reads two inputs, feeds two outputs
 
 
 @pytest.mark.parametrize("args, message", [
