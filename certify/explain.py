@@ -234,6 +234,10 @@ def refutation_lines(ref: dict, red: dict, component, target_name: str, w: Write
                 text += ", but that weight is known non-zero: contradiction"
         elif s["rule"] == "contradiction":
             text = f"{at} is non-zero but no live monomial is left: contradiction"
+        elif s["rule"] == "block":
+            text = (f"the target on outputs {{{', '.join(s['rows'])}}} x inputs {{{', '.join(s['cols'])}}} "
+                    f"is non-singular and sums as many rank-one terms, so their factors there are "
+                    f"independent; the line through {at} is 0 there, so its factors of those terms are 0")
         else:
             text = "(unknown step)"
         w(f"step {n} [{s['rule']}]{cite}: {text}", depth + 1)

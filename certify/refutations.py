@@ -19,6 +19,8 @@ one, so deleting or reordering steps breaks the references.
 
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import dataclass
 
 
@@ -143,9 +145,65 @@ def component_system(state, comp, target, paths: list | None = None) -> list[Equ
     return [Equation(entry, monos, target(*entry)) for entry, monos in paths]
 
 
-def propagate(equations: list[Equation]) -> list[dict] | None:
+MAX_BLOCK = 3            # block steps: square blocks of 2 x 2 or 3 x 3 entries
+
+
+def _two_paths(eq: Equation) -> set | None:
+    """The hidden nodes h of an entry whose every monomial is a path
+    source -> h -> sink, or None."""
+    q, p = eq.entry
+    nodes = set()
+    for m in eq.monomials:
+        if len(m) != 2:
+            return None
+        (a, b), (c, d) = sorted(m)
+        if a == p and b == c and d == q:
+            nodes.add(b)
+        elif c == p and d == a and b == q:
+            nodes.add(d)
+        else:
+            return None
+    return nodes
+
+
+def find_block(equations: list[Equation], known_zero) -> tuple | None:
+    """A block step (docs/theory.md §4): rows R and columns C (k x k, 2 <= k <=
+    MAX_BLOCK) whose entries are sums over the same k two-factor nodes H and
+    whose target block is non-singular, so the nodes' column factors on C are
+    independent; then a further row i (column j) with target 0 on C (on R),
+    covered by nodes of H only, has every factor x_h[i] (y_h[j]) zero.
+    Returns (R, C, line entry, new zero variables) for the first such step
+    that proves a variable not yet known zero, or None."""
+    from flint import fmpq_mat
+    by = {}
+    for eq in equations:
+        nodes = _two_paths(eq)
+        if nodes is not None:
+            by[eq.entry] = (eq.target, nodes)
+    sinks, sources = sorted({q for q, _ in by}), sorted({p for _, p in by})
+    edges = set().union(*(m for eq in equations for m in eq.monomials)) if equations else set()
+    for k in range(2, MAX_BLOCK + 1):
+        for R in itertools.combinations(sinks, k):
+            for C in itertools.combinations(sources, k):
+                if not all((r, c) in by for r in R for c in C):
+                    continue
+                H = set().union(*(by[(r, c)][1] for r in R for c in C))
+                if len(H) != k or fmpq_mat(k, k, [by[(r, c)][0] for r in R for c in C]).rank() != k:
+                    continue
+                lines = [((i, C[0]), [(i, c) for c in C], {(h, i) for h in H}) for i in sinks if i not in R]
+                lines += [((R[0], j), [(r, j) for r in R], {(j, h) for h in H}) for j in sources if j not in C]
+                for entry, cells, vars_ in lines:
+                    if all(e in by and by[e][0] == 0 and by[e][1] <= H for e in cells):
+                        new = {v for v in vars_ if v in edges and v not in known_zero}
+                        if new:
+                            return list(R), list(C), entry, new
+    return None
+
+
+def propagate(equations: list[Equation], blocks: bool = False) -> list[dict] | None:
     """Run the propagation rules to a fixpoint; on a contradiction return the
-    steps it needs, in derivation order, each citing the steps it uses."""
+    steps it needs, in derivation order, each citing the steps it uses.
+    ``blocks``: when the other rules are stuck, try a block step."""
     zero: dict = {}          # variable -> step that proved it zero
     known_zero = zero.keys()  # a live view: set operations in C
     nonzero: dict = {}
@@ -199,6 +257,15 @@ def propagate(equations: list[Equation]) -> list[dict] | None:
                 steps.append(step)
                 deps.append(used)
                 zero[var] = len(steps) - 1
+                changed = True
+        if not changed and blocks:
+            found = find_block(equations, known_zero)
+            if found is not None:
+                R, C, entry, new = found
+                steps.append({"entry": entry, "rule": "block", "rows": R, "cols": C})
+                deps.append(set())
+                for var in new:
+                    zero[var] = len(steps) - 1
                 changed = True
     return None
 

@@ -179,7 +179,7 @@ CROSS_NONZEROS = 4           # non-zeros in (α, β)
 
 
 def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget | None = None,
-               background: int = 0) -> Local | None:
+               background: int = 0, blocks: bool = False) -> Local | None:
     """W3, first-order cancellation at one entry (docs/theory.md §4): the
     leading terms of one node (entry (r, c) free) or of two nodes covering
     (r, c) cancel there, and the first-order terms leave the cross-shaped
@@ -190,7 +190,8 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
 
     W4 (``background`` = 1 or 2): the same cross plus, on that many other
     nodes, a constant single-entry term e_i e_jᵀ (a "background" the limit
-    keeps; it pins other nodes' factors for the refutation)."""
+    keeps; it pins other nodes' factors for the refutation).  ``blocks``:
+    the refutation may use block steps (docs/theory.md §4)."""
     budget = budget or Budget(CROSS_CANDIDATES)
     if not state.two_factor(comp):
         return None
@@ -220,7 +221,7 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
                         A[i, j] += 1
                     for eq in eqs:
                         eq.target = fmpq(int(A[row[eq.entry[0]], col[eq.entry[1]]]))
-                    steps = propagate(eqs)
+                    steps = propagate(eqs, blocks)
                     if steps is not None:
                         return _cross(tf, G, r, c, alpha, beta, steps, back)
     return None
@@ -350,12 +351,14 @@ BACKGROUND_CANDIDATES = 20_000   # W4 candidate limits per decide
 
 
 def find_background(state: State, comp: list[Node], budget: Budget | None = None) -> Local | None:
-    """W4: W3's cross over a background of one, then two, other nodes."""
+    """W4: W3's cross over a background of one, then two, other nodes; then
+    the crosses of W3 and W4 again with block steps in the refutation."""
     budget = budget or Budget(BACKGROUND_CANDIDATES)
-    for size in (1, 2):
-        found = find_cross(state, comp, budget=budget, background=size)
-        if found is not None:
-            return found
+    for blocks, sizes in ((False, (1, 2)), (True, (0, 1, 2))):
+        for size in sizes:
+            found = find_cross(state, comp, budget=budget, background=size, blocks=blocks)
+            if found is not None:
+                return found
     return None
 
 

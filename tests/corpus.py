@@ -54,7 +54,8 @@ DECIDE = {
                [[1, 0, 1], [1, 1, 0], [0, 1, 1]]],                       # not closed: routed
     # unknown (several, so that a new closedness rule leaves at least one)
     "unknown-three-nodes": [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]],
-    "unknown-two-nodes": [[[0, 0, 1], [1, 1, 1], [1, 1, 1]], [[0, 1, 1], [1, 1, 1], [1, 1, 1]]],
+    "unknown-three-nodes-b": [[[0, 1, 1], [1, 0, 1], [1, 1, 1]], [[0, 1, 1], [1, 0, 1], [1, 1, 1]]],
+    "w4-block": [[[0, 0, 1], [1, 1, 0], [1, 1, 1]], [[0, 1, 1], [1, 1, 1], [1, 1, 1]]],   # W4, block step
     "unknown-deep": [[[0, 1], [1, 1]], [[0, 1], [1, 1]], [[0, 1], [1, 1]]],
 }
 

@@ -86,7 +86,7 @@ def _engine_certificates() -> dict:
             ("C4", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
             ("C6", rows("011,011,111/011,111")),
             ("C7", rows("001,011,011/001,011,110")),           # onto by cases: a three-leaf tree
-            ("unknown", rows("001,111,111/011,111,111")),      # an unknown of the exhaustive study
+            ("unknown", rows("011,101,111/011,101,111")),      # an unknown of the exhaustive study
             ("components", _components_example())):
         d = decide(support)
         # Each example must still exercise what it is named after.

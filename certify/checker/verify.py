@@ -21,7 +21,7 @@ import functools
 import gc
 from dataclasses import dataclass
 
-from flint import fmpq_poly
+from flint import fmpq_mat, fmpq_poly
 
 from .constant_rank import check_c4, check_c6
 from .onto import check_c7
@@ -261,7 +261,9 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
     for n, step in enumerate(steps):
         where = f"refutation step {n}"
         need(isinstance(step, dict), f"{where}: not an object")
-        fields(step, where, ("entry", "rule", "uses") + (("var",) if step.get("rule") == "zero" else ()))
+        rule = step.get("rule")
+        extra = ("var",) if rule == "zero" else ("rows", "cols") if rule == "block" else ()
+        fields(step, where, ("entry", "rule", "uses") + extra)
         uses = step["uses"]
         need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
               f"{where}: uses must list earlier steps")
@@ -274,7 +276,6 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
               and (snk, src) not in state.dc, f"{where}: {snk},{src} is not an observed entry of the component")
         a = target(snk, src)
         live = [m for m in state.paths(src, snk) if not (m & zero)]
-        rule = step.get("rule")
         last = n == len(steps) - 1
         if rule == "nonzero":
             need(a != 0 and len(live) == 1, f"{where}: nonzero needs a non-zero target and one live monomial")
@@ -286,6 +287,9 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
                   f"{where}: zero needs target 0 and one live monomial whose other variables are non-zero")
             need(last == (var in nonzero), f"{where}: only the last step may (and it must) contradict")
             facts.append(({var}, set()))
+        elif rule == "block":
+            facts.append((_block(state, inside, step, snk, src, target, where), set()))
+            need(not last, f"{where}: a refutation must end in a contradiction")
         elif rule == "contradiction":
             need(a != 0 and not live, f"{where}: contradiction needs a non-zero target and no live monomial")
             need(last, f"{where}: steps after the contradiction")
@@ -294,6 +298,36 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
             raise Reject(f"{where}: unknown rule {short(rule)}")
     need(used >= set(range(len(steps) - 1)), "refutation: a step is not used by any later step")
     return len(steps)
+
+
+def _block(state: State, inside: set, step: dict, snk, src, target, where: str) -> set:
+    """A block step (docs/theory.md §4): on rows R x columns C every entry is
+    a sum of x_h[r] y_h[c] over nodes h in H (every monomial a path c -> h -> r),
+    |H| = |R| = |C| and the target block is non-singular, so the y_h on C are
+    independent; the line through ``entry`` outside the block (a row, or a
+    column) has target 0 on C (on R) and only nodes of H, so its factors
+    x_h[i] (y_h[j]) are 0.  Returns those variables."""
+    R, C = labels(step["rows"], where), labels(step["cols"], where)
+    k = len(R)
+    need(2 <= k == len(C) <= 8 and len(set(R)) == k and len(set(C)) == k, f"{where}: a block is k x k, 2 <= k <= 8")
+    need((snk in R) != (src in C), f"{where}: the entry must lie on a row or a column through the block, outside it")
+
+    def nodes(q, p) -> set:
+        need(q in state.sinks and p in state.sources and q in inside and p in inside and (q, p) not in state.dc,
+             f"{where}: {q},{p} is not an observed entry of the component")
+        out = set()
+        for m in state.paths(p, q):
+            need(len(m) == 2, f"{where}: entry {q},{p} has a monomial that is not source -> node -> sink")
+            out |= {v for e in m for v in e} - {p, q}
+        return out
+
+    H = set().union(*(nodes(q, p) for q in R for p in C))
+    need(len(H) == k and fmpq_mat(k, k, [target(q, p) for q in R for p in C]).rank() == k,
+         f"{where}: the block's entries must involve exactly {k} nodes and its target must be non-singular")
+    line = [(snk, p) for p in C] if src in C else [(q, src) for q in R]
+    need(all(target(q, p) == 0 and nodes(q, p) <= H for q, p in line),
+         f"{where}: the line must have target 0 and involve only the block's nodes")
+    return {(h, snk) for h in H if snk in state.succ[h]} if src in C else {(src, h) for h in H if h in state.succ[src]}
 
 
 def check_not_closed(widths, layers, chain: Chain, proof) -> dict:
