@@ -45,10 +45,10 @@ def c7_failure(state, comp) -> str:
         return "C7: the component is beyond the search's size bounds"
 
     def stuck(zero, nonzero):
-        s = onto._Search(prob, zero, nonzero)
-        if s.run({}) is not None:
+        val, wishes = onto.section(prob, zero, nonzero)
+        if val is not None:
             return None
-        wished = [k for k, _ in sorted(s.wishes.items(), key=lambda kv: (-kv[1], kv[0]))
+        wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0]))
                   if k not in zero and k not in nonzero]
         if not wished:
             return zero, nonzero

@@ -86,8 +86,8 @@ class Problem:
 
 
 class _Search:
-    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset):
-        self.prob, self.zero, self.nonzero = prob, zero, nonzero
+    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset, constrained: bool = True):
+        self.prob, self.zero, self.nonzero, self.constrained = prob, zero, nonzero, constrained
         self.rhs = [prob.target(k, zero) for k in range(prob.m)]
         self.wishes: Counter = Counter()
         self.nodes = 0
@@ -150,26 +150,46 @@ class _Search:
         free = [v for v in range(len(self.prob.edges)) if v not in val]
         if not free:
             return val
+        # Branch on a weight of the most constrained open equation (fewest
+        # open weights in its live monomials): its value then propagates.
+        best = None
+        for paths in self.prob.paths:
+            open_ = {v for m in paths if all(val.get(v, True) for v in m) for v in m if v not in val}
+            if open_ and (best is None or len(open_) < len(best)):
+                best = open_
+        pick = min(best) if best and self.constrained else free[0]
         one, zero = {(0,) * self.prob.m: fmpq(1)}, {}
         for c in (one, zero):
             trial = dict(val)
-            trial[free[0]] = c
+            trial[pick] = c
             got = self.run(trial)
             if got is not None:
                 return got
         return None
 
 
+def section(prob: Problem, zero: frozenset, nonzero: frozenset) -> tuple[dict | None, Counter]:
+    """Weights solving every entry on the branch (entries in ``zero`` are 0,
+    those in ``nonzero`` invertible), or None; and the wished entries."""
+    unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
+    wishes: Counter = Counter()
+    for constrained in (True, False):      # two branching orders: each finds sections the other misses
+        s = _Search(prob, zero, nonzero, constrained)
+        val = s.run({v: {} for v in unused})
+        wishes.update(s.wishes)
+        if val is not None:
+            return val, wishes
+    return None, wishes
+
+
 def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list):
     budget[0] -= 1
     if budget[0] < 0:
         return None
-    s = _Search(prob, zero, nonzero)
-    unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
-    val = s.run({v: {} for v in unused})
+    val, wishes = section(prob, zero, nonzero)
     if val is not None:
         return {"weights": [[prob.edges[v][0], prob.edges[v][1], _terms(val[v])] for v in sorted(val) if val[v]]}
-    wished = [k for k, _ in sorted(s.wishes.items(), key=lambda kv: (-kv[1], kv[0]))
+    wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0]))
               if k not in zero and k not in nonzero]
     if not wished:
         return None

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import pathlib
 from fractions import Fraction
 
 import pytest
@@ -414,6 +415,10 @@ def examples() -> dict:
         d = decide(from_masks([[[c == "1" for c in row] for row in layer.split(",")]
                                for layer in text.split("/")]))
         out[name] = json.loads(d.text)
+    # The three-leaf tree the tampering below edits (the engine now finds a
+    # two-leaf one): a fixed, valid certificate of the same support.
+    out["c7-three-leaves"] = json.loads((pathlib.Path(__file__).resolve().parent / "data"
+                                         / "c7_three_leaves.json").read_text())
     return out
 
 
@@ -513,7 +518,7 @@ def test_tampered_c7_trees_fail_the_replay():
                         (inverse_of_an_untested_entry, "a_2^-1 may not occur"),
                         (zero_entry_used, "a_0^1 may not occur"), (retested, "tested above"),
                         (entries, "C7 entries"), (outside, "not an edge of the component")):
-        _tampered("c7-example", edit, words)
+        _tampered("c7-three-leaves", edit, words)
 
 
 def test_tampered_w4_curves_fail_the_replay():
