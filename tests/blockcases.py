@@ -17,11 +17,11 @@ from certify.patterns import build_pattern
 from certify.reductions import State, reduce
 
 
-def not_member(spec: str, matrix: dict, steps: list[dict]) -> dict:
-    """A not_member certificate of ``spec`` (a pattern) for ``matrix``
+def not_member(spec, matrix: dict, steps: list[dict]) -> dict:
+    """A not_member certificate of ``spec`` (a pattern, or a Support) for ``matrix``
     ({(i, j): "value"}) with the engine's reduction and a propagation
     refutation of the given steps on component 0."""
-    support = build_pattern(spec)
+    support = build_pattern(spec) if isinstance(spec, str) else spec
     red = reduce(State.from_chain(Chain.from_support(support)))
     shape = [support.widths[-1], support.widths[0]]
     proof = {"rule": "refutation",

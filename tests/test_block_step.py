@@ -107,6 +107,17 @@ def test_a_line_with_a_non_zero_target_is_rejected():
         rejected(B.not_member("dense:4,2,4", {**B.DIAG3, extra: "1"}, steps), "the line must have target 0")
 
 
+def test_a_line_through_another_node_is_rejected():
+    # Hidden nodes 0, 1 read every input and feed outputs 0..3; node 2 reads
+    # inputs {0, 2} and feeds outputs {2, 3} (no reduction applies).  The
+    # identity block on outputs {0, 1} x inputs {0, 1} involves nodes {0, 1}
+    # only, but the row line of output 2 reaches input 0 through node 2 too.
+    support = from_masks([[[1, 1, 1], [1, 1, 1], [1, 0, 1]], [[1, 1, 0], [1, 1, 0], [1, 1, 1], [1, 1, 1]]])
+    cert = B.not_member(support, B.DIAG3, B.ROW_LINE)
+    assert cert["proof"]["reduction"]["core"]["hidden"] == ["1:0", "1:1", "1:2"]
+    rejected(cert, "the line must have target 0 and involve only the block's nodes")
+
+
 def test_a_block_on_a_deep_component_is_rejected():
     # The routed example (tests/mutations.py): its reduced component is deep
     # (1:2 -> 2:0), so entry (3:0, 0:0) has the path 0:0 -> 1:2 -> 2:0 -> 3:0.

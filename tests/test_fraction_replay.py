@@ -625,3 +625,8 @@ def test_block_steps_replay_and_tampered_blocks_fail():
     fails(B.not_member("dense:4,2,4", {**B.DIAG3, (2, 0): "1"}, B.ROW_LINE), "the line has a non-zero target")
     fails(B.not_member("dense:4,2,4", {**B.DIAG3, (1, 2): "1"}, B.COLUMN_LINE), "the line has a non-zero target")
     fails(B.not_member("dense:4,3,4", B.DIAG3, B.ROW_LINE), "the block involves 3 nodes, not 2")
+    # A third node reads inputs {0, 2} and feeds outputs {2, 3}: the row line
+    # of output 2 reaches input 0 through it.
+    from certify.support import from_masks
+    through = from_masks([[[1, 1, 1], [1, 1, 1], [1, 0, 1]], [[1, 1, 0], [1, 1, 0], [1, 1, 1], [1, 1, 1]]])
+    fails(B.not_member(through, B.DIAG3, B.ROW_LINE), "the line involves a node outside the block's")
