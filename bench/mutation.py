@@ -9,7 +9,8 @@ proofs/ and to engine certificates of the other claim kinds (the corpus and
 the oracle are tests/mutations.py; tests/test_mutation.py runs a few thousand
 of the same), then F (default 5,000) mutations focused on the C7, W4 and
 W4-with-a-block-step certificates, where semantic mutations
-(tests/mutations.py, SEMANTIC) are drawn as often as all blind kinds together.  Target (issue 5): at least 10,000 mutations, zero accepted
+(tests/mutations.py, SEMANTIC) are drawn as often as all blind kinds
+together.  Target (issue 5): at least 10,000 mutations, zero accepted
 invalid certificates, zero crashes; a file above the size budget, a 10^6-deep
 nesting and an exponent of 10^18 each rejected within a second.
 """
