@@ -7,9 +7,10 @@ example: python bench/mutation.py --mutations 20000 --focused 5000 --seed 2026
 Applies N (default 20,000) random named mutations to every certificate in
 proofs/ and to engine certificates of the other claim kinds (the corpus and
 the oracle are tests/mutations.py; tests/test_mutation.py runs a few thousand
-of the same), then F (default 5,000) mutations focused on the C7 and W4
-certificates, where semantic rescalings (tests/mutations.py, SEMANTIC) are
-drawn as often as all blind kinds together.  Target (issue 5): at least 10,000 mutations, zero accepted
+of the same), then F (default 5,000) mutations focused on the C7, W4 and
+W4-with-a-block-step certificates, where semantic mutations
+(tests/mutations.py, SEMANTIC) are drawn as often as all blind kinds
+together.  Target (issue 5): at least 10,000 mutations, zero accepted
 invalid certificates, zero crashes; a file above the size budget, a 10^6-deep
 nesting and an exponent of 10^18 each rejected within a second.
 """
@@ -50,11 +51,12 @@ def campaign(n: int, seed: int):
     return corpus, counts, failures, unclear
 
 
-FOCUS = {"engine_C7": "C7 (`001,011,011/001,011,110`)", "engine_W4": "W4 (`001,011,101/011,101,110`)"}
+FOCUS = {"engine_C7": "C7 (`001,011,011/001,011,110`)", "engine_W4": "W4 (`001,011,101/011,101,110`)",
+         "engine_block": "W4 with a block step (`001,110,111/011,111,111`)"}
 
 
 def focused(n: int, seed: int):
-    """n mutants of the C7 and W4 certificates alone; the semantic kinds are
+    """n mutants of the FOCUS certificates alone; the semantic kinds are
     listed as often as all blind kinds together.  -> counts per (certificate,
     kind group), failures, unclear."""
     corpus = M.corpus()
@@ -151,14 +153,16 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"{n:,} random mutations (seed {seed}) of {len(corpus)} certificates: every file in `proofs/` and "
-        "engine certificates of every other claim and rule (W2, W3, W4, routed with propagation and with "
+        "engine certificates of every other claim and rule (W2, W3, W4, W4 refuted with a block step, routed "
+        "with propagation and with "
         "Nullstellensatz, C1, C5, C4, C6, C7, components, unknown, optimum_exists, no_optimum, member, not_member "
         f"with propagation, Nullstellensatz and no path); {elapsed:.0f} s in all. An accepted mutant "
         "counts as still valid only when an argument that does not use the checker establishes it "
         "(`tests/mutations.py`, `judge`): equal to the original up to annotations, set order and "
         "cofactor order; or the engine, run without its self-check on the mutant's question, emits "
         "exactly the mutant's proof; or an independent replay (reduction steps on the engine's "
-        "networkx state, propagation with the engine's path enumeration, factors multiplied with "
+        "networkx state, propagation with the engine's path enumeration (block steps: networkx paths, "
+        "rank in sympy), factors multiplied with "
         "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix, C7 decision "
         "trees walked and every leaf's path sums expanded in sympy on the engine's own reduced state). "
         "Any other acceptance counts as invalid.",
@@ -177,13 +181,16 @@ def main() -> None:
         + f"Rejections without a specific reason (the checker's generic "
         f"\"malformed proof\" fallback): {unclear}.",
         "",
-        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7 and W4 certificates "
-        "alone, where besides every kind above two semantic mutations are drawn as often as all of those "
+        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7, W4 and "
+        "W4-with-a-block-step certificates alone, where besides every kind above three semantic mutations "
+        "are drawn as often as all of those "
         "together: `leaf_rescale` multiplies one hidden node's in-edge weights in one C7 leaf by a constant, "
         "possibly times `a_k` or `1/a_k`, and divides its out-edge weights by the same (valid exactly when "
         "the leaf may use those powers), and `curve_rescale` does the same with `c t^k` at one hidden unit of "
         "the curve (the product is unchanged); a quarter of the time only one side is rescaled, which breaks "
-        f"the identities or moves the limit. {felapsed:.0f} s.",
+        "the identities or moves the limit; `block_move` permutes a block step's rows or columns or moves "
+        "its entry along its line (valid), or replaces one row, one column or the entry by another sink or "
+        f"source of the core (valid only if the rule still holds). {felapsed:.0f} s.",
         "",
         "| certificate | mutation | applied | rejected | accepted, still valid | accepted invalid | crashes |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -195,7 +202,8 @@ def main() -> None:
         f"**{ftotal['false claim'] + ftotal['unverified']}** | **{ftotal['crash']}** |",
         "",
         f"Of the still-valid focused mutants, {ftotal['independent replay']:,} were re-verified independently "
-        "(C7 path sums expanded in sympy, curve limits multiplied out with `fractions`), "
+        "(C7 path sums expanded in sympy, curve limits multiplied out with `fractions` and refutations "
+        "replayed, block steps included), "
         f"{ftotal['equivalent']:,} equivalent, {ftotal['engine proof']:,} the engine's own proof; "
         f"rejections without a specific reason: {funclear}"
         + ("." if not ffailures else f"; {len(ffailures)} FAILURES."),

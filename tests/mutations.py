@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
 RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "C4", "C6", "C7", "W1", "W2", "W3", "W4",
          "routed", "R1", "R2",
-         "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "contradiction", "factors", "refutation",
+         "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "block", "contradiction", "factors", "refutation",
          "training-set", "no-hidden-layer", "one-hidden-layer")
 RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
@@ -76,6 +76,7 @@ def _engine_certificates() -> dict:
             ("W2", from_masks([[[1, 1, 0], [0, 1, 1]], [[1, 1], [1, 1]]])),
             ("W3", rows("001,110,111/011,011,101")),
             ("W4", rows("001,011,101/011,101,110")),           # W3's cross over a background
+            ("block", rows("001,110,111/011,111,111")),        # W4 refuted with a block step
             ("routed", from_masks([[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0, 1], [0, 0, 0], [0, 0, 1]],
                                    [[1, 0, 1], [1, 1, 0], [0, 1, 1]]])),
             ("routed_nullstellensatz", from_masks([[[0, 1, 0], [1, 1, 1], [1, 0, 1]],
@@ -339,7 +340,7 @@ MUTATIONS = {f.__name__: f for f in (
 
 
 # Semantic mutations that keep the product (valid) or break it on one side
-# only (invalid), for the focused campaign on the C7 and W4 certificates
+# only (invalid), for the focused campaign on the C7, W4 and block certificates
 # (bench/mutation.py): they give the oracle real work, where the blind
 # mutations above are nearly always rejected outright.
 
@@ -403,7 +404,31 @@ def curve_rescale(c, rnd):
     return True
 
 
-SEMANTIC = {f.__name__: f for f in (leaf_rescale, curve_rescale)}
+def block_move(c, rnd):
+    """A propagation ``block`` step's rows or columns permuted, or its entry
+    moved along its line (valid); or one row, one column or the entry replaced
+    by another sink or source of the core (valid only if the block and the
+    line still satisfy the rule: mostly not)."""
+    path = _pick(c, lambda x: isinstance(x, dict) and x.get("rule") == "block" and "rows" in x, rnd)
+    if path is None:
+        return False
+    st, core = _get(c, path), _get(c, path[:path.index("refutation")])["reduction"]["core"]
+    move = rnd.choice(["permute", "along", "row", "col", "entry"])
+    if move == "permute":
+        lst = st[rnd.choice(["rows", "cols"])]
+        lst.reverse()
+    elif move == "along":
+        snk, src = st["entry"]
+        st["entry"] = [snk, rnd.choice(st["cols"])] if src in st["cols"] else [rnd.choice(st["rows"]), src]
+    elif move == "entry":
+        st["entry"] = [rnd.choice(core["sinks"]), rnd.choice(core["sources"])]
+    else:
+        lst = st["rows" if move == "row" else "cols"]
+        lst[rnd.randrange(len(lst))] = rnd.choice(core["sinks" if move == "row" else "sources"])
+    return True
+
+
+SEMANTIC = {f.__name__: f for f in (leaf_rescale, curve_rescale, block_move)}
 
 
 def byte_flip(text: str, rnd) -> bytes:
@@ -952,6 +977,56 @@ def _propagation_replays(mut, targets) -> bool:
             facts.append(({var}, set()))
         elif st["rule"] == "contradiction" and a != 0 and not live and last:
             facts.append((set(), set()))
+        elif st["rule"] == "block" and not last:
+            zero = _block_zeros(state, comp, st, snk, src, M)
+            if zero is None:
+                return False
+            facts.append((zero, set()))
         else:
             return False
     return bool(steps) and used >= set(range(len(steps) - 1))
+
+
+def _block_zeros(state, comp, st, snk, src, M):
+    """docs/theory.md §4 ``block``, on the engine's networkx state: every
+    path source -> sink of the k x k block rows x cols is source -> h -> sink,
+    the h form a set H of k nodes, the target block has rank k (sympy), and
+    the line through the entry outside the block has target 0 and paths
+    through H only; then the line's edges to (from) H are zero.  -> those
+    edges, or None if a hypothesis fails."""
+    import networkx as nx
+    import sympy
+    from certify.reductions import original_entry
+    try:
+        R, C = [_strict_lab(x) for x in st["rows"]], [_strict_lab(x) for x in st["cols"]]
+    except (TypeError, ValueError):
+        return None
+    k, g = len(R), state.graph
+    if k < 2 or len(C) != k or len(set(R)) != k or len(set(C)) != k or (snk in R) == (src in C):
+        return None
+
+    def nodes(q, p):
+        if q not in state.sinks or p not in state.sources or not {q, p} <= comp or (q, p) in state.dont_care:
+            return None
+        paths = list(nx.all_simple_paths(g, p, q))
+        return None if any(len(path) != 3 for path in paths) else {path[1] for path in paths}
+
+    cells = [nodes(q, p) for q in R for p in C]
+    if any(c is None for c in cells):
+        return None
+    H = set().union(*cells)
+
+    def target(q, p):
+        v = M.get(original_entry(q, p), 0)
+        return sympy.Rational(v.numerator, v.denominator) if v else sympy.Integer(0)
+
+    if len(H) != k or sympy.Matrix([[target(q, p) for p in C] for q in R]).rank() != k:
+        return None
+    line = [(snk, p) for p in C] if src in C else [(q, src) for q in R]
+    for q, p in line:
+        n = nodes(q, p)
+        if n is None or not n <= H or target(q, p) != 0:
+            return None
+    if src in C:
+        return {(h, snk) for h in H if g.has_edge(h, snk)}
+    return {(src, h) for h in H if g.has_edge(src, h)}

@@ -9,7 +9,8 @@ code), so a FLINT bug cannot make a wrong certificate pass unnoticed:
   curve layers, multiplied out as Laurent polynomials in t, has no negative
   power and its constant term is the stated limit;
 * refutations, on the graph of the stated reduced core: propagation steps
-  replayed, and Nullstellensatz sums ``Σ g_e (φ_e − A_e)`` expanded to 1;
+  replayed (a ``block`` step's rank by fraction Gaussian elimination), and
+  Nullstellensatz sums ``Σ g_e (φ_e − A_e)`` expanded to 1;
 * ``closed`` with C7 components (onto by cases): on the stated reduced core,
   every leaf of the decision tree gives Laurent weights whose path sums
   expand to ``a_k`` (0 for an entry tested zero), with negative powers only
@@ -191,11 +192,66 @@ def check_propagation(core: Core, steps, matrix):
                  f"step {n}: zero")
             need(last == (var in nonzero), f"step {n}: only the last step contradicts")
             facts.append(({var}, set()))
+        elif step["rule"] == "block":
+            need(not last, f"step {n}: a block step cannot end the refutation")
+            facts.append((block_zeros(core, step, snk, src, matrix, n), set()))
         elif step["rule"] == "contradiction":
             need(a != 0 and not live and last, f"step {n}: contradiction")
             facts.append((set(), set()))
         else:
             raise Wrong(f"unknown step {step['rule']}")
+    need(set().union(*(s["uses"] for s in steps)) >= set(range(len(steps) - 1)), "a step is not used")
+
+
+def rank(rows: list[list[Fraction]]) -> int:
+    """Rank by Gaussian elimination over the rationals."""
+    m = [list(r) for r in rows]
+    r = 0
+    for c in range(len(m[0]) if m else 0):
+        pivot = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if pivot is None:
+            continue
+        m[r], m[pivot] = m[pivot], m[r]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                f = m[i][c] / m[r][c]
+                m[i] = [x - f * y for x, y in zip(m[i], m[r])]
+        r += 1
+    return r
+
+
+def block_zeros(core: Core, step, snk, src, matrix, n) -> set:
+    """docs/theory.md §4 ``block``: on rows R x cols C every entry is
+    sum_h X[q,h] Y[h,p] over two-edge paths p -> h -> q; if the k x k target
+    is non-singular and the paths use exactly k nodes H, X_R and Y_C are
+    invertible, so a line outside the block with target 0 and nodes in H has
+    its factors to (from) H zero.  -> those edge variables."""
+    R = [label(x) for x in step["rows"]]
+    C = [label(x) for x in step["cols"]]
+    k = len(R)
+    need(k >= 2 and len(C) == k and len(set(R)) == k and len(set(C)) == k, f"step {n}: a block is k x k, k >= 2")
+    need((snk in R) != (src in C), f"step {n}: the entry is not on a line through the block, outside it")
+
+    def nodes(q, p) -> set:
+        q, p = core.entry([f"{q[0]}:{q[1]}", f"{p[0]}:{p[1]}"])
+        out = set()
+        for path in core.paths(p, q):
+            first = [e for e in path if e[0] == p]
+            need(len(path) == 2 and len(first) == 1 and (first[0][1], q) in path,
+                 f"step {n}: entry {q},{p} has a path that is not source -> node -> sink")
+            out.add(first[0][1])
+        return out
+
+    H = set().union(*(nodes(q, p) for q in R for p in C))
+    need(len(H) == k, f"step {n}: the block involves {len(H)} nodes, not {k}")
+    need(rank([[core.target(matrix, q, p) for p in C] for q in R]) == k, f"step {n}: the block target is singular")
+    line = [(snk, p) for p in C] if src in C else [(q, src) for q in R]
+    for q, p in line:
+        need(core.target(matrix, q, p) == 0, f"step {n}: the line has a non-zero target at {q},{p}")
+        need(nodes(q, p) <= H, f"step {n}: the line involves a node outside the block's")
+    if src in C:            # row snk: the edges h -> snk
+        return {(h, snk) for h in H if snk in core.succ.get(h, ())}
+    return {(src, h) for h in H if h in core.succ.get(src, ())}
 
 
 def p_mul(a: dict, b: dict) -> dict:
@@ -537,3 +593,45 @@ def test_tampered_w4_curves_fail_the_replay():
 
     _tampered("w4-example", limit, "does not tend to the limit")
     _tampered("w4-example", background, "does not tend to the limit")
+
+
+def test_block_steps_replay_and_tampered_blocks_fail():
+    import blockcases as B
+    w4 = certificates()["w4-block"]
+    assert [s["rule"] for s in w4["proof"]["refutation"]["steps"]] == ["block", "contradiction"]
+    assert replay(w4) == "curve limit + propagation"
+    for steps in (B.ROW_LINE, B.COLUMN_LINE):
+        assert replay(B.not_member("dense:4,2,4", B.DIAG3, steps)) == "propagation"
+
+    def fails(cert, words):
+        with pytest.raises(Wrong) as e:
+            replay(cert)
+        assert words in str(e.value), str(e.value)
+
+    # W4's block rows {1, 2} x cols {0, 1} is [[0, 1], [1, 0]]; rows {0, 2}
+    # give [[0, 0], [1, 0]] (the entry moved to row 1, off the block).
+    singular = copy.deepcopy(w4)
+    step = singular["proof"]["refutation"]["steps"][0]
+    step["rows"], step["entry"] = ["2:0", "2:2"], ["2:1", "0:0"]
+    fails(singular, "the block target is singular")
+    inside = copy.deepcopy(w4)
+    inside["proof"]["refutation"]["steps"][0]["entry"] = ["2:1", "0:0"]
+    fails(inside, "not on a line through the block")
+    last = copy.deepcopy(w4)
+    del last["proof"]["refutation"]["steps"][1]
+    fails(last, "cannot end the refutation")
+    one = copy.deepcopy(w4)
+    step = one["proof"]["refutation"]["steps"][0]
+    step["rows"], step["cols"] = step["rows"][:1], step["cols"][:1]
+    fails(one, "a block is k x k")
+    # Targets: diag(1, 0, 1, 0) makes the block [[1, 0], [0, 0]]; a 1 at
+    # (2, 0) puts a non-zero target on the line; dense:4,3,4 has three nodes.
+    fails(B.not_member("dense:4,2,4", {(0, 0): "1", (2, 2): "1"}, B.ROW_LINE), "the block target is singular")
+    fails(B.not_member("dense:4,2,4", {**B.DIAG3, (2, 0): "1"}, B.ROW_LINE), "the line has a non-zero target")
+    fails(B.not_member("dense:4,2,4", {**B.DIAG3, (1, 2): "1"}, B.COLUMN_LINE), "the line has a non-zero target")
+    fails(B.not_member("dense:4,3,4", B.DIAG3, B.ROW_LINE), "the block involves 3 nodes, not 2")
+    # A third node reads inputs {0, 2} and feeds outputs {2, 3}: the row line
+    # of output 2 reaches input 0 through it.
+    from certify.support import from_masks
+    through = from_masks([[[1, 1, 1], [1, 1, 1], [1, 0, 1]], [[1, 1, 0], [1, 1, 0], [1, 1, 1], [1, 1, 1]]])
+    fails(B.not_member(through, B.DIAG3, B.ROW_LINE), "the line involves a node outside the block's")

@@ -41,7 +41,7 @@ def test_the_corpus_covers_every_claim_and_refutation(corpus):
              for p in M._sites(c, lambda x: isinstance(x, dict) and "rule" in x)}
     assert {"C3", "components", "reduce", "W1", "W2", "W3", "W4", "routed", "training-set", "factors", "C7",
             "refutation", "one-hidden-layer", "no-hidden-layer", "C1", "C5", "R1", "R2", "R4", "R5", "R6",
-            "nonzero", "zero", "contradiction"} <= rules
+            "nonzero", "zero", "block", "contradiction"} <= rules
     methods = {c["proof"]["refutation"]["method"] for c in corpus.values() if "refutation" in c["proof"]}
     assert methods == {"propagation", "nullstellensatz"}
 
@@ -56,10 +56,11 @@ def test_mutations_are_rejected_or_independently_valid(corpus):
     assert not any(outcome == "crash" for _, outcome in counts)
 
 
-def test_semantic_rescalings_of_c7_and_w4_are_rejected_or_independently_valid(corpus):
-    # Rescalings that keep the product (or C7 identity) are valid and must be
-    # re-verified by the oracle; one-sided or forbidden ones must be rejected.
-    focus = {k: corpus[k] for k in ("engine_C7", "engine_W4")}
+def test_semantic_mutations_of_c7_w4_and_block_are_rejected_or_independently_valid(corpus):
+    # Rescalings that keep the product (or C7 identity) and block steps moved
+    # within the rule are valid and must be re-verified by the oracle;
+    # one-sided, forbidden or misplaced ones must be rejected.
+    focus = {k: corpus[k] for k in ("engine_C7", "engine_W4", "engine_block")}
     counts = {}
     for name, kind, outcome, message in M.mutants(focus, 300, 4, list(M.SEMANTIC)):
         assert outcome not in ("false claim", "unverified", "crash"), (name, kind, outcome, message)
@@ -84,6 +85,27 @@ def test_the_oracle_catches_a_wrong_acceptance(corpus):
     witness = json.loads(json.dumps(lu3))
     witness["proof"]["witness"]["node"] = "1:2"
     assert M.judge(lu3, witness)[0] == "equivalent"
+
+
+def test_the_oracle_replays_block_steps(corpus):
+    # docs/theory.md §4 W4: rows {1, 2} x cols {0, 1} = [[0, 1], [1, 0]], row 0 the line.
+    blk = corpus["engine_block"]
+    assert [s["rule"] for s in blk["proof"]["refutation"]["steps"]] == ["block", "contradiction"]
+
+    def edited(**change):
+        c = json.loads(json.dumps(blk))
+        c["proof"]["refutation"]["steps"][0].update(change)
+        return c
+
+    for valid in (edited(cols=["0:1", "0:0"]), edited(rows=["2:2", "2:1"]), edited(entry=["2:0", "0:1"])):
+        assert check_certificate(valid).accepted
+        assert M.judge(blk, valid) == ("independent replay", "the curve's limit, recomputed with fractions, "
+                                       "is the stated one; refutation unchanged or replayed")
+    for invalid in (edited(entry=["2:1", "0:0"]),                          # inside the block
+                    edited(rows=["2:0", "2:2"], entry=["2:1", "0:0"]),     # singular, line 1 non-zero
+                    edited(rows=["2:1"], cols=["0:0"])):                   # k = 1
+        assert not check_certificate(invalid).accepted
+        assert M.judge(blk, invalid)[0] == "unverified"
 
 
 def _c7_leaf_gauge(cert, k, powers):
