@@ -333,14 +333,17 @@ def main() -> None:
               "unit collapsed) or three overlapping rank-one nodes, where the fibre rank drops in every "
               "orientation and no fibre is onto, and 5 deep three-factor cores.", ""]
     # Measured when W4 and C7 were added (hand-written then; kept here so a re-run keeps it).
-    lines += ["Effect of W4 and C7 (added after C4/C6), same study: unknown two-factor supports **78 "
-              "before, 18 after** (all supports: 83 and 19). W4 proves 31 supports not closed (all two "
-              "rank-one nodes with free entries), C7 closes 33 (12 two-node cores with free entries, among "
-              "them `001,011,011/001,011,110`, worked by hand in the last issue; 17 three-node cores; 4 of "
-              "the 5 deep three-factor cores). No verdict changed between closed and not closed; on the 83 "
-              "supports C7 and W4 never both apply (`tests/test_onto.py` checks that C7 never closes a "
-              "component that carries a witness). The 19 left are listed in the exhaustive section with the "
-              "branch on which C7's search is stuck.", ""]
+    lines += ['Effect of W4, C7 and block steps (added after C4/C6), same study: unknown two-factor supports '
+              '**78 before, 10 after** (all supports: 83 and 11). W4 proves 36 supports not closed, all of them'
+              ' two rank-one nodes with free entries: 31 refuted by propagation alone, 5 with a block step in '
+              "W4's second pass (`001,110,111/011,111,111` is worked by hand in docs/theory.md §4 W4). C7 "
+              'closes 36: 12 two-node cores with free entries (among them `001,011,011/001,011,110`, worked by '
+              'hand in the last issue), 20 three-node cores and 4 of the 5 deep three-factor cores. No verdict '
+              'changed between closed and not closed; on the 83 supports C7 and W4 never both apply '
+              '(`tests/test_onto.py` checks that C7 never closes a component that carries a witness). Every '
+              'two-node core of the study is now decided. The 11 left (10 with three overlapping rank-one nodes'
+              " and no free entry, 1 deep) are listed in the exhaustive section with the branch on which C7's "
+              'search is stuck.', ""]
     if open_:
         lines += [f"Undecided cores ({len(open_)}; rectangles of the reduced core as rows x columns, "
                   "with free entries where marked). C4 does not apply to them: in every orientation "
