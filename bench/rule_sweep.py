@@ -33,7 +33,7 @@ def masks_for(k: int) -> list[np.ndarray]:
     return [rng.random((b, a)) < p for a, b in zip(w, w[1:])]
 
 
-STAGES = ["without C4/C6/C7/W4", "with C4/C6", "with C4/C6/C7/W4 and block steps (shipped)"]
+STAGES = ["without C4/C6/C7/C8/W4", "with C4/C6", "with C4/C6/C7/C8/W4 and block steps (shipped)"]
 
 
 def run_one(args):
@@ -46,10 +46,10 @@ def run_one(args):
     if stage < 1:
         cr._prove_c4 = lambda state, comp: None      # the engine before C4/C6
     if stage < 2:
-        onto.prove_onto = lambda state, comp: None   # ... and before C7
+        onto.prove_onto = lambda state, comp: None   # ... and before C7/C8
         wi.SEARCHES["all"] = tuple(f for f in wi.SEARCHES["all"] if f is not wi.find_background)   # ... and W4
     d = decide(from_masks(masks_for(k)))
-    used = next((r for r in ("C7", "C6", "C4", "W4") if r in d.rules), "")
+    used = next((r for r in ("C8", "C7", "C6", "C4", "W4") if r in d.rules), "")
     return k, d.verdict, used, d.internal_error
 
 
@@ -82,7 +82,7 @@ def main() -> None:
     lines = ["## Random sweep: the closed-side rules (`bench/rule_sweep.py`)", "",
              f"{args.count} random two-factor supports (fixed seeds; widths 3 to 6, densities 0.4 to 0.7), "
              f"each decided with all rules in three stages: the engine before C4/C6, with C4/C6, and as "
-             f"shipped with C7, W4 and block steps ({elapsed:.0f} s on {args.jobs} processes, every certificate replayed "
+             f"shipped with C7, C8, W4 and block steps ({elapsed:.0f} s on {args.jobs} processes, every certificate replayed "
              "by the checker).", "",
              "| rules | closed | not closed | unknown |", "| --- | ---: | ---: | ---: |"]
     lines += [f"| {name} | {c['closed']} | {c['not_closed']} | {c['unknown']} |" for name, c in zip(STAGES, counts)]

@@ -690,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Decide closedness of the product set of SUPPORT. Every verdict "
                                    "is replayed by the\nindependent checker before it is printed.\n\n"
                                    "  closed      the product set is closed (a proof tree of rules "
-                                   "C0-C7)\n"
+                                   "C0-C8)\n"
                                    "  not closed  a curve of weights whose products converge to a "
                                    "matrix A that is\n"
                                    "              not itself a product: some training set has no "

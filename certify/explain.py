@@ -47,6 +47,9 @@ COMPONENT_TEXT = {
           "(theory.md §3 C6)",
     "C7": "C7: a decision tree on which observed entries are zero gives, in every case, factors as Laurent "
           "polynomials in the entries, so the set is every matrix on them (theory.md §3 C7)",
+    "C8": "C8: the listed 2 x 2 minors, each of entries one rank-one node alone covers, vanish on the set; a "
+          "decision tree (with entries solved from minors) gives factors of every matrix where they vanish, so "
+          "the set is their common zero set (theory.md §3 C8)",
 }
 
 

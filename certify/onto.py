@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from itertools import combinations
 
 import networkx as nx
 from flint import fmpq
@@ -78,17 +79,41 @@ class Problem:
                 self.paths.append(paths)
         self.too_big = len(self.entries) > MAX_ENTRIES
         self.m = len(self.entries)
+        self.minors = self._minors()
 
-    def target(self, k: int, zero: frozenset) -> dict:
+    def _minors(self) -> list[tuple]:
+        """C8's minors: entry indices (i, j, k, l) of (r1,c1), (r1,c2), (r2,c1),
+        (r2,c2), each reached by one path source -> h -> sink through the same
+        node h, so a_i a_l = a_j a_k on the whole set."""
+        index = {e: k for k, e in enumerate(self.entries)}
+        through = {}
+        for k, paths in enumerate(self.paths):
+            if len(paths) == 1 and len(paths[0]) == 2:
+                a, b = (self.edges[v] for v in paths[0])
+                through[k] = a[1] if a[1] == b[0] else b[1]
+        rows = sorted({q for q, _ in self.entries})
+        cols = sorted({p for _, p in self.entries})
+        out = []
+        for r1, r2 in combinations(rows, 2):
+            for c1, c2 in combinations(cols, 2):
+                quad = [index.get(e) for e in ((r1, c1), (r1, c2), (r2, c1), (r2, c2))]
+                if all(k in through for k in quad) and len({through[k] for k in quad}) == 1:
+                    out.append(tuple(quad))
+        return out
+
+    def target(self, k: int, zero: frozenset, solved: dict | None = None) -> dict:
         if k in zero:
             return {}
+        if solved and k in solved:
+            return solved[k]
         return {tuple(int(i == k) for i in range(self.m)): fmpq(1)}
 
 
 class _Search:
-    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset, constrained: bool = True):
+    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset, constrained: bool = True,
+                 solved: dict | None = None):
         self.prob, self.zero, self.nonzero, self.constrained = prob, zero, nonzero, constrained
-        self.rhs = [prob.target(k, zero) for k in range(prob.m)]
+        self.rhs = [prob.target(k, zero, solved) for k in range(prob.m)]
         self.wishes: Counter = Counter()
         self.nodes = 0
 
@@ -168,13 +193,15 @@ class _Search:
         return None
 
 
-def section(prob: Problem, zero: frozenset, nonzero: frozenset) -> tuple[dict | None, Counter]:
+def section(prob: Problem, zero: frozenset, nonzero: frozenset,
+            solved: dict | None = None) -> tuple[dict | None, Counter]:
     """Weights solving every entry on the branch (entries in ``zero`` are 0,
-    those in ``nonzero`` invertible), or None; and the wished entries."""
+    those in ``nonzero`` invertible, those in ``solved`` equal to the given
+    Laurent polynomials), or None; and the wished entries."""
     unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
     wishes: Counter = Counter()
     for constrained in (True, False):      # two branching orders: each finds sections the other misses
-        s = _Search(prob, zero, nonzero, constrained)
+        s = _Search(prob, zero, nonzero, constrained, solved)
         val = s.run({v: {} for v in unused})
         wishes.update(s.wishes)
         if val is not None:
@@ -182,22 +209,45 @@ def section(prob: Problem, zero: frozenset, nonzero: frozenset) -> tuple[dict | 
     return None, wishes
 
 
-def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list):
+def _at_zero(solved: dict, k: int) -> dict:
+    """The solved values with a_k = 0 (a_k occurs only with positive powers:
+    it was not known non-zero)."""
+    return {x: {e: c for e, c in v.items() if not e[k]} for x, v in solved.items()}
+
+
+def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list,
+          solved: dict | None = None, minors: bool = False):
+    """C7's tree; with ``minors`` (C8), an entry of a minor whose partner is
+    known non-zero may be solved from it (``solve`` nodes)."""
     budget[0] -= 1
     if budget[0] < 0:
         return None
-    val, wishes = section(prob, zero, nonzero)
+    solved = solved or {}
+    val, wishes = section(prob, zero, nonzero, solved)
     if val is not None:
         return {"weights": [[prob.edges[v][0], prob.edges[v][1], _terms(val[v])] for v in sorted(val) if val[v]]}
-    wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0]))
-              if k not in zero and k not in nonzero]
+    open_ = [k for k in range(prob.m) if k not in zero and k not in nonzero and k not in solved]
+    if minors:
+        for f, quad in enumerate(prob.minors):
+            for pos, x in enumerate(quad):
+                y = quad[3 - pos]                            # a_x a_y = a_o1 a_o2
+                if x in open_ and y in nonzero and y not in solved:
+                    o1, o2 = (quad[i] for i in range(4) if i not in (pos, 3 - pos))
+                    inv = {tuple(-int(i == y) for i in range(prob.m)): fmpq(1)}
+                    value = _mul(_mul(prob.target(o1, zero, solved), prob.target(o2, zero, solved)), inv)
+                    then = _tree(prob, zero, nonzero, budget, {**solved, x: value}, minors)
+                    return None if then is None else {"solve": prob.entries[x], "minor": f, "then": then}
+        # Entries of minors are worth testing: a non-zero one lets its partner be solved.
+        wishes.update(k for quad in prob.minors for k in quad if k in open_)
+    wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0])) if k in open_]
     if not wished:
         return None
     k = wished[0]
-    z = _tree(prob, zero | {k}, nonzero, budget)
+    # Below "a_k = 0", put 0 for a_k in the solved entries' values too.
+    z = _tree(prob, zero | {k}, nonzero, budget, _at_zero(solved, k), minors)
     if z is None:
         return None
-    nz = _tree(prob, zero, nonzero | {k}, budget)
+    nz = _tree(prob, zero, nonzero | {k}, budget, solved, minors)
     if nz is None:
         return None
     return {"test": prob.entries[k], "zero": z, "nonzero": nz}
@@ -213,7 +263,8 @@ _CACHE: dict = {}
 
 
 def prove_onto(state, comp) -> dict | None:
-    """A C7 proof object for a component, or None (memoised per component)."""
+    """A C7 proof object for a component, else a C8 one, or None (memoised per
+    component)."""
     inside = set(comp)
     key = (tuple(sorted(e for e in state.graph.edges if e[0] in inside)),
            tuple(sorted(d for d in state.dont_care if d[0] in inside and d[1] in inside)))
@@ -221,6 +272,15 @@ def prove_onto(state, comp) -> dict | None:
         if len(_CACHE) > 256:
             _CACHE.clear()
         prob = Problem(state, comp)
-        tree = None if prob.too_big or not prob.m else _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2])
-        _CACHE[key] = None if tree is None else {"rule": "C7", "entries": list(prob.entries), "tree": tree}
+        found = None
+        if not prob.too_big and prob.m:
+            tree = _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2])
+            if tree is not None:
+                found = {"rule": "C7", "entries": list(prob.entries), "tree": tree}
+            elif prob.minors:
+                tree = _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2], minors=True)
+                if tree is not None:
+                    found = {"rule": "C8", "entries": list(prob.entries),
+                             "minors": [[prob.entries[k] for k in quad] for quad in prob.minors], "tree": tree}
+        _CACHE[key] = found
     return copy.deepcopy(_CACHE[key])

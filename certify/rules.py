@@ -100,6 +100,7 @@ COMPONENT_RULE_TEXT = {
     "C4": "rank-one terms whose linear fibres have constant rank",
     "C6": "rank-one terms one of whose linear fibres already fills every entry",
     "C7": "a set that is every matrix on its observed entries, shown case by case",
+    "C8": "a set cut out by 2 x 2 minors of single rank-one terms, shown case by case",
 }
 
 

@@ -333,19 +333,49 @@ def check_c7(core: Core, part):
             out[tuple(e)] = out.get(tuple(e), 0) + q(c)
         return {e: c for e, c in out.items() if c}
 
-    def walk(node, zero, nonzero):
+    # C8: minors of entries one node alone covers, by one path each.
+    quads = []
+    for quad in part.get("minors", []):
+        four = [(label(a), label(b)) for a, b in quad]
+        (r1, c1), (r1b, c2), (r2, c1b), (r2b, c2b) = four
+        need(r1 == r1b and r2 == r2b and c1 == c1b and c2 == c2b and r1 != r2 and c1 != c2, "C8: minor shape")
+        middles = set()
+        for snk, src in four:
+            ps = core.paths(src, snk)
+            need(len(ps) == 1 and len(ps[0]) == 2, "C8: a minor entry is not one two-edge path")
+            middles |= {v for edge in ps[0] for v in edge} - {snk, src}
+        need(len(middles) == 1, "C8: a minor spans two nodes")
+        quads.append([index[e] for e in four])
+
+    def value(k, zero, solved):
+        return {} if k in zero else solved[k] if k in solved else {tuple(int(i == k) for i in range(m)): Fraction(1)}
+
+    def walk(node, zero, nonzero, solved):
+        if "solve" in node:
+            x = index.get((label(node["solve"][0]), label(node["solve"][1])))
+            quad = quads[node["minor"]]
+            need(x in quad and x not in zero | nonzero | set(solved), "C8: solve names a tested or solved entry")
+            pos = quad.index(x)
+            y = quad[3 - pos]
+            o1, o2 = (quad[i] for i in range(4) if i not in (pos, 3 - pos))
+            need(y in nonzero and y not in solved, "C8: the partner of a solved entry is not known non-zero")
+            inv = {tuple(-int(i == y) for i in range(m)): Fraction(1)}
+            walk(node["then"], zero, nonzero,
+                 {**solved, x: p_mul(p_mul(value(o1, zero, solved), value(o2, zero, solved)), inv)})
+            return
         if "test" in node:
             need(set(node) == {"test", "zero", "nonzero"}, "C7: a test needs both children")
             k = index.get((label(node["test"][0]), label(node["test"][1])))
-            need(k is not None and k not in zero | nonzero, "C7: a test names an entry tested above")
-            walk(node["zero"], zero | {k}, nonzero)
-            walk(node["nonzero"], zero, nonzero | {k})
+            need(k is not None and k not in zero | nonzero | set(solved), "C7: a test names an entry tested above")
+            walk(node["zero"], zero | {k}, nonzero, {x: {e: c for e, c in v.items() if not e[k]}
+                                                     for x, v in solved.items()})
+            walk(node["nonzero"], zero, nonzero | {k}, solved)
             return
         w = {}
         for tail, head, terms in node["weights"]:
             edge = (label(tail), label(head))
             need(edge in edges and edge not in w, f"C7: weight on {edge}, not an edge of the component")
-            w[edge] = weight(terms, zero, nonzero)
+            w[edge] = weight(terms, zero | set(solved), nonzero)
         for k, (snk, src) in enumerate(entries):
             total: dict = {}
             for path in core.paths(src, snk):
@@ -353,10 +383,9 @@ def check_c7(core: Core, part):
                 for edge in path:
                     term = p_mul(term, w.get(edge, {}))
                 total = l_add(total, term)
-            want = {} if k in zero else {tuple(int(i == k) for i in range(m)): Fraction(1)}
-            need(total == want, f"C7: the path sum at entry {k} is not a_{k} on this branch")
+            need(total == value(k, zero, solved), f"C7: the path sum at entry {k} is not a_{k} on this branch")
 
-    walk(part["tree"], frozenset(), frozenset())
+    walk(part["tree"], frozenset(), frozenset(), {})
 
 
 def check_closed(cert) -> int:
@@ -368,7 +397,7 @@ def check_closed(cert) -> int:
         if isinstance(x, dict):
             if x.get("rule") == "reduce" and isinstance(x.get("components"), list):
                 for k, part in enumerate(x["components"]):
-                    if part.get("rule") == "C7":
+                    if part.get("rule") in ("C7", "C8"):
                         check_c7(Core(x, k, len(cert["support"]["layers"])), part)
                         done += 1
             for v in x.values():

@@ -154,3 +154,106 @@ def test_a_c7_leaf_with_huge_products_is_refused_by_the_budget_not_computed():
     v = check_certificate(cert)
     assert not v.accepted and "a weight must be a list of terms" in v.message, v.message
     assert time.perf_counter() - t0 < 5
+
+
+# ---------------------------------------------------------------------------
+# C8: a rank-one locus by cases
+# ---------------------------------------------------------------------------
+
+# Reduced: node a on rows {0,1} x columns {2,3}, node b on rows {0,1} x
+# columns {0,1,2,3}, entry (0,2) free. Columns 0 and 1 come from b alone, so
+# the set is {A : a00 a11 = a01 a10} (worked by hand: given such A, take b's
+# row factor spanning A[:, {0,1}] (e_0 if that block is 0) and a to fill
+# columns 2, 3: any 2 x 2 block is a sum of two rank-one terms, one of them
+# with the given row factor, when that factor is non-zero).
+C8_EXAMPLE = "0011,1111,0010/111,110"
+
+
+def _matrix(rows_):
+    return [[fmpq(x) for x in r] for r in rows_]
+
+
+def test_the_c8_example_is_closed_and_is_the_determinantal_set():
+    support = rows(C8_EXAMPLE)
+    d = decided(support, "closed")
+    (part,) = d.certificate["proof"]["components"]
+    assert part["rule"] == "C8"
+    assert part["minors"] == [[["2:0", "0:0"], ["2:0", "0:1"], ["2:1", "0:0"], ["2:1", "0:1"]]]
+    # Independent of C8: exact membership agrees with the determinant, on
+    # matrices with zeros where the tree splits. (Entry (0,2) is free.)
+    for M, inside in (([[2, 3, 5, 7], [4, 6, 1, -1]], True),       # det [[2,3],[4,6]] = 0
+                      ([[0, 0, 5, 7], [4, 6, 1, -1]], True),
+                      ([[0, 3, 5, 7], [0, 6, 1, -1]], True),
+                      ([[0, 0, 5, 7], [0, 0, 1, 2]], True),
+                      ([[1, 0, 5, 7], [0, 1, 1, -1]], False),      # det = 1
+                      ([[2, 3, 0, 0], [4, 7, 0, 0]], False)):     # det = 2
+        m = decide_member(support, _matrix(M))
+        assert m.verdict == ("member" if inside else "not_member"), (M, m.explanation)
+        assert check_certificate(m.certificate).accepted
+
+
+def _c8_cert():
+    import json
+    return json.loads(json.dumps(decided(rows(C8_EXAMPLE), "closed").certificate))
+
+
+def _solve_nodes(node, out):
+    if "solve" in node:
+        out.append(node)
+        _solve_nodes(node["then"], out)
+    elif "test" in node:
+        _solve_nodes(node["zero"], out)
+        _solve_nodes(node["nonzero"], out)
+    return out
+
+
+def test_tampered_c8_certificates_are_rejected():
+    import json
+    base = _c8_cert()
+    part = base["proof"]["components"][0]
+    assert _solve_nodes(part["tree"], []), "the example's tree solves an entry"
+
+    def edit(fn):
+        cert = json.loads(json.dumps(base))
+        fn(cert["proof"]["components"][0])
+        return check_certificate(cert)
+
+    # A minor across both nodes (entries (0,2), (0,3) are covered by a and b).
+    v = edit(lambda p: p["minors"].__setitem__(0, [["2:0", "0:1"], ["2:0", "0:3"], ["2:1", "0:1"], ["2:1", "0:3"]]))
+    assert not v.accepted and "C8" in v.message, v.message
+    # Solving an entry whose partner is not known non-zero: move the first
+    # solve node to the root.
+    def to_root(p):
+        s = _solve_nodes(p["tree"], [])[0]
+        p["tree"] = {"solve": s["solve"], "minor": 0, "then": s["then"]}
+    v = edit(to_root)
+    assert not v.accepted and "tested non-zero" in v.message, v.message
+    # The rule named C7: minors are not allowed (an unknown field) and the
+    # solve node is not a C7 node.
+    v = edit(lambda p: p.__setitem__("rule", "C7"))
+    assert not v.accepted, v.message
+    # A leaf weight that uses a solved entry.
+    def use_solved(p):
+        s = _solve_nodes(p["tree"], [])[0]
+        leaf = s["then"]
+        while "weights" not in leaf:
+            leaf = leaf.get("then") or leaf["nonzero"]
+        solved = s["solve"]
+        k = part["entries"].index(solved)
+        leaf["weights"][0][2] = leaf["weights"][0][2] + [[[[k, 1]], "1"]]
+    v = edit(use_solved)
+    assert not v.accepted and "may not occur" in v.message, v.message
+    # Dropping a solve node keeps the solved entry's target a_k: its identity fails.
+    def drop_solve(p):
+        def walk(node):
+            for key in ("zero", "nonzero", "then"):
+                child = node.get(key)
+                if isinstance(child, dict) and "solve" in child:
+                    node[key] = child["then"]
+                    return True
+                if isinstance(child, dict) and walk(child):
+                    return True
+            return False
+        assert walk(p["tree"])
+    v = edit(drop_solve)
+    assert not v.accepted and "path sum" in v.message, v.message

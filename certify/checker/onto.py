@@ -1,8 +1,8 @@
-"""Replay of C7, onto by cases (docs/theory.md §3): a decision tree over the
-observed entries ``a_k`` whose leaves give every edge weight as a Laurent
-polynomial in them; negative powers only of entries tested non-zero on the
-way, no entry tested zero.  Every observed entry's path sum must expand to
-``a_k`` (0 for a tested-zero entry).  Standard library and FLINT only.
+"""Replay of C7, onto by cases, and C8, a rank-one locus by cases
+(docs/theory.md §3): a tree of zero tests (and, for C8, entries solved from
+single-node 2 x 2 minors) whose leaves give every edge weight as a Laurent
+polynomial in the observed entries; every entry's path sum must expand to
+its target.  Standard library and FLINT only.
 """
 
 from __future__ import annotations
@@ -41,7 +41,39 @@ def _laurent(terms, m: int, zero: set, nonzero: set) -> dict:
     return out
 
 
-def check_c7(state, comp: list, proof: dict) -> None:
+def _lmul(a: dict, b: dict) -> dict:
+    spend(len(a) * len(b))
+    out: dict = {}
+    for e1, c1 in a.items():
+        for e2, c2 in b.items():
+            e = tuple(x + y for x, y in zip(e1, e2))
+            out[e] = out.get(e, 0) + c1 * c2
+    return {e: c for e, c in out.items() if c != 0}
+
+
+def _minors(state, proof, index: dict, paths: list) -> list:
+    """C8's minors (i, j, k, l) = (r1,c1), (r1,c2), (r2,c1), (r2,c2), each one
+    path source -> h -> sink through one h: a_i a_l - a_j a_k = 0 on the set."""
+    out = []
+    listed = proof["minors"]
+    need(isinstance(listed, list) and 0 < len(listed) <= MAX_ENTRIES ** 2, "C8: minors must be a non-empty list")
+    for quad in listed:
+        four = pair_labels(quad, "C8 minor")
+        need(len(four) == 4 and all(e in index for e in four), "C8: a minor names four observed entries")
+        (r1, c1), (r1b, c2), (r2, c1b), (r2b, c2b) = four
+        need(r1 == r1b and r2 == r2b and c1 == c1b and c2 == c2b and r1 != r2 and c1 != c2,
+             "C8: a minor is [(r1,c1), (r1,c2), (r2,c1), (r2,c2)]")
+        nodes = set()
+        for e in four:
+            ps = paths[index[e]]
+            need(len(ps) == 1 and len(ps[0]) == 2, f"C8: entry {e} is not one path source -> node -> sink")
+            nodes |= {v for edge in ps[0] for v in edge} - set(e)
+        need(len(nodes) == 1, "C8: a minor's entries must all pass through one node")
+        out.append(tuple(index[e] for e in four))
+    return out
+
+
+def check_c7(state, comp: list, proof: dict, rule: str = "C7") -> None:
     inside = set(comp)
     edges = {(u, v) for u in comp for v in state.succ[u] if v in inside}
     entries, paths = [], []
@@ -53,26 +85,31 @@ def check_c7(state, comp: list, proof: dict) -> None:
                     entries.append((q, p))
                     paths.append(ps)
     m = len(entries)
-    need(0 < m <= MAX_ENTRIES, "C7: the component is beyond this checker's bound")
-    need(pair_labels(proof["entries"], "C7 entries") == entries,
-         "C7: entries must list the observed entries reached by a path, sorted")
+    need(0 < m <= MAX_ENTRIES, f"{rule}: the component is beyond this checker's bound")
+    need(pair_labels(proof["entries"], f"{rule} entries") == entries,
+         f"{rule}: entries must list the observed entries reached by a path, sorted")
     index = {e: k for k, e in enumerate(entries)}
+    minors = _minors(state, proof, index, paths) if rule == "C8" else []
     ctx = fmpq_mpoly_ctx.get(tuple(f"a{k}" for k in range(m)), "lex")
     longest = max(len(path) for ps in paths for path in ps)
     leaves = [0]
 
-    def leaf(node, zero: set, nonzero: set) -> None:
+    def value(k: int, zero: set, solved: dict) -> dict:
+        return {} if k in zero else solved[k] if k in solved else {tuple(int(i == k) for i in range(m)): 1}
+
+    def leaf(node, zero: set, nonzero: set, solved: dict) -> None:
         leaves[0] += 1
-        need(leaves[0] <= MAX_LEAVES, "C7: more leaves than this checker allows")
-        weights, listed = {}, fields(node, "C7 leaf", ("weights",))["weights"]
-        need(isinstance(listed, list), "C7: weights must be a list")
+        need(leaves[0] <= MAX_LEAVES, f"{rule}: more leaves than this checker allows")
+        weights, listed = {}, fields(node, f"{rule} leaf", ("weights",))["weights"]
+        need(isinstance(listed, list), f"{rule}: weights must be a list")
         for item in listed:
-            need(isinstance(item, list) and len(item) == 3, "C7: a weight is [tail, head, terms]")
+            need(isinstance(item, list) and len(item) == 3, f"{rule}: a weight is [tail, head, terms]")
             edge = (label(item[0]), label(item[1]))
-            need(edge in edges and edge not in weights, "C7: a weight on an edge outside the component, or twice")
-            weights[edge] = _laurent(item[2], m, zero, nonzero)
+            need(edge in edges and edge not in weights, f"{rule}: a weight on an edge outside the component, or twice")
+            weights[edge] = _laurent(item[2], m, zero | set(solved), nonzero)
+        targets = [value(k, zero, solved) for k in range(m)]
         # Multiply everything by a^s (s: the largest inverse power of each entry) to stay polynomial.
-        s = [max([0] + [-e[k] for w in weights.values() for e in w]) for k in range(m)]
+        s = [max([0] + [-e[k] for w in list(weights.values()) + targets for e in w]) for k in range(m)]
         shifted = {edge: ctx.from_dict({tuple(x + y for x, y in zip(e, s)): c for e, c in w.items()})
                    for edge, w in weights.items()}
 
@@ -90,18 +127,37 @@ def check_c7(state, comp: list, proof: dict) -> None:
                 for e in path:
                     term *= shifted.get(e, 0)
                 total += term
-            want = 0 if k in zero else ctx.gens()[k]
-            need(total == want * power(longest), f"C7: the path sum at entry {entries[k]} is not a_{k}")
+            want = ctx.from_dict({tuple(x + longest * y for x, y in zip(e, s)): c for e, c in targets[k].items()})
+            what = "0" if k in zero else "its solved value" if k in solved else f"a_{k}"
+            need(total == want, f"{rule}: the path sum at entry {entries[k]} is not {what}")
 
-    def walk(node, zero: set, nonzero: set) -> None:
-        need(isinstance(node, dict), "C7: a tree node must be an object")
-        if "test" not in node:
-            leaf(node, zero, nonzero)
+    def walk(node, zero: set, nonzero: set, solved: dict) -> None:
+        need(isinstance(node, dict), f"{rule}: a tree node must be an object")
+        if "solve" in node:
+            fields(node, f"{rule} solve", ("solve", "minor", "then"))
+            x = index.get(tuple(pair_labels([node["solve"]], "C8 solve")[0]))
+            f = node["minor"]
+            need(minors and type(f) is int and 0 <= f < len(minors), "C8: solve needs a listed minor")
+            quad = minors[f]
+            need(x in quad and x not in zero and x not in nonzero and x not in solved,
+                 "C8: solve must name an untested, unsolved entry of the minor")
+            pos = quad.index(x)
+            y = quad[3 - pos]                                  # a_x a_y = a_o1 a_o2
+            o1, o2 = [quad[i] for i in range(4) if i not in (pos, 3 - pos)]
+            need(y in nonzero and y not in solved, "C8: the entry multiplied with the solved one must be tested non-zero")
+            inv = {tuple(-int(i == y) for i in range(m)): 1}
+            walk(node["then"], zero, nonzero, {**solved, x: _lmul(_lmul(value(o1, zero, solved),
+                                                                       value(o2, zero, solved)), inv)})
             return
-        fields(node, "C7 test", ("test", "zero", "nonzero"))
-        k = index.get(tuple(pair_labels([node["test"]], "C7 test")[0]))
-        need(k is not None and k not in zero and k not in nonzero, "C7: a test must name an untested entry")
-        walk(node["zero"], zero | {k}, nonzero)
-        walk(node["nonzero"], zero, nonzero | {k})
+        if "test" not in node:
+            leaf(node, zero, nonzero, solved)
+            return
+        fields(node, f"{rule} test", ("test", "zero", "nonzero"))
+        k = index.get(tuple(pair_labels([node["test"]], f"{rule} test")[0]))
+        need(k is not None and k not in zero and k not in nonzero and k not in solved,
+             f"{rule}: a test must name an untested entry")
+        # Below "a_k = 0" the solved values have a_k = 0 (it occurs there with positive powers only).
+        walk(node["zero"], zero | {k}, nonzero, {x: {e: c for e, c in v.items() if not e[k]} for x, v in solved.items()})
+        walk(node["nonzero"], zero, nonzero | {k}, solved)
 
-    walk(proof["tree"], set(), set())
+    walk(proof["tree"], set(), set(), {})

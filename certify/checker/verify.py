@@ -103,6 +103,8 @@ def check_closed(chain: Chain, proof, tally: dict) -> None:
                 check_c6(state, comp, fields(r, "C6 component", ("rule", "orientation", "point")))
             elif rule == "C7":
                 check_c7(state, comp, fields(r, "C7 component", ("rule", "entries", "tree")))
+            elif rule == "C8":
+                check_c7(state, comp, fields(r, "C8 component", ("rule", "entries", "minors", "tree")), "C8")
             else:
                 closed_by_c1_c2(state, comp, fields(r, "reduce component", ("rule",))["rule"])
             tally[r["rule"]] = tally.get(r["rule"], 0) + 1
