@@ -167,7 +167,7 @@ def main() -> None:
         base_two = sum(1 for w, t in work if len(w) == 3 and baseline[t][0] == "unknown")
         base_all = sum(1 for _, t in work if baseline[t][0] == "unknown")
         lines += [f"Unknown two-factor supports: **{base_two}** with the first rule set (`--rules core`: "
-                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3, W4, C5, C4, C6 and C7 added); all supports: "
+                  f"W1; C0-C3), **{t2['unknown']}** with all rules (W2, W3, W4, C5, C4, C6, C7 and C8 added); all supports: "
                   f"{base_all} and {tot(groups)['unknown']}. No support decided by both rule sets "
                   "gets different verdicts.", ""]
     lines += [
