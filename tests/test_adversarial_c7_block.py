@@ -1,0 +1,382 @@
+"""Hand-crafted attacks on C7 (onto by cases, docs/theory.md §3) and on the
+``block`` propagation step (§4): certificates built to claim ``closed`` for
+supports that are not closed, or ``not_member`` / ``not_closed`` for a matrix
+that IS a product.  Each must stay rejected, for the stated reason.  The last
+tests replay every block step the checker could be offered on a few genuine
+members and require each accepted step's zero facts to hold in the genuine
+factors."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+
+from flint import fmpq
+
+from certify import certificate
+from certify.chains import Chain
+from certify.checker.graphs import State as CheckerState, replay
+from certify.checker.numbers import Reject
+from certify.checker.verify import _block, check_certificate
+from certify.engine import decide
+from certify.patterns import build_pattern
+from certify.reductions import State, reduce
+from certify.support import from_masks
+
+
+def support(spec):
+    if "/" in spec:
+        return from_masks([[[c == "1" for c in row] for row in layer.split(",")] for layer in spec.split("/")])
+    return build_pattern(spec)
+
+
+def reduction(s) -> dict:
+    r = reduce(State.from_chain(Chain.from_support(s)))
+    return json.loads(json.dumps(certificate.encode({"steps": r.steps, "core": r.final.core()})))
+
+
+def build(s, claim: str, proof: dict) -> dict:
+    return json.loads(certificate.dumps(certificate.build(s, claim, proof)))
+
+
+def rejected(cert: dict, words: str) -> None:
+    v = check_certificate(cert)
+    assert not v.accepted and words in v.message, v.message
+
+
+def accepted(cert: dict) -> None:
+    v = check_certificate(cert)
+    assert v.accepted, v.message
+
+
+def term(coefficient: str, *powers) -> list:
+    """c * prod a_k^p for (k, p) in powers."""
+    return [[[k, p] for k, p in powers], coefficient]
+
+
+def leaf(**weights) -> dict:
+    return {"weights": [[*edge.split("->"), terms] for edge, terms in weights.items()]}
+
+
+def split(entry, zero, nonzero) -> dict:
+    return {"test": list(entry), "zero": zero, "nonzero": nonzero}
+
+
+# ---------------------------------------------------------------------------
+# C7 on lu:2 (not closed; the engine proves it).  Reduced: node 1:0 reads
+# 0:0 (weight a), 0:1 (b) and feeds 2:0 (d), 2:1 (e); (2:1, 0:1) is free.
+# Entries a_0 = (2:0,0:0) = da, a_1 = (2:0,0:1) = db, a_2 = (2:1,0:0) = ea.
+# a_0 = 0 with a_1 a_2 != 0 is not a product (a_1 a_2 = a_0 * eb), so every
+# tree has a leaf that fails; these attempts hide the failure in various ways.
+# ---------------------------------------------------------------------------
+
+LU2 = support("lu:2")
+A, B, D, E = "0:0->1:0", "0:1->1:0", "1:0->2:0", "1:0->2:1"
+LU2_ENTRIES = [["2:0", "0:0"], ["2:0", "0:1"], ["2:1", "0:0"]]
+GENERIC = leaf(**{A: [term("1")], B: [term("1", (1, 1), (0, -1))], D: [term("1", (0, 1))],
+                  E: [term("1", (2, 1))]})          # valid where a_0 != 0
+
+
+def lu2_closed(tree, entries=LU2_ENTRIES, steps=None) -> dict:
+    red = reduction(LU2)
+    proof = {"rule": "reduce", "steps": steps or red["steps"], "core": red["core"],
+             "components": [{"rule": "C7", "entries": entries, "tree": tree}]}
+    return build(LU2, "closed", proof)
+
+
+def test_lu2_is_not_closed_by_the_engine():
+    d = decide(LU2)
+    assert d.verdict == "not_closed" and check_certificate(d.certificate).accepted
+
+
+def test_lu2_generic_leaf_without_a_test_is_rejected():
+    # The identity holds in the ring with a_0 inverted, but a_0 is never tested.
+    rejected(lu2_closed(GENERIC), "an entry that may not occur (or not inverted) here")
+
+
+def test_lu2_zero_branch_reusing_the_generic_leaf_is_rejected():
+    rejected(lu2_closed(split(LU2_ENTRIES[0], GENERIC, GENERIC)), "an entry that may not occur")
+
+
+def test_lu2_inverse_tested_nonzero_only_on_a_sibling_branch_is_rejected():
+    # a_1 is tested non-zero below a_0 != 0 only; the a_0 = 0 leaf divides by it.
+    good = split(LU2_ENTRIES[1], leaf(**{A: [term("1")], D: [term("1", (0, 1))], E: [term("1", (2, 1))]}),
+                GENERIC)
+    sneaky = leaf(**{A: [term("1", (2, 1), (1, -1))], B: [term("1")], E: [term("1", (1, 1))]})
+    rejected(lu2_closed(split(LU2_ENTRIES[0], sneaky, good)), "an entry that may not occur")
+
+
+def test_lu2_best_honest_tree_fails_at_the_obstruction():
+    # Every leaf is valid except a_0 = 0, a_1 != 0, a_2 != 0, where no weights
+    # exist; the closest leaf gets a_0 and a_1 right and misses a_2.
+    nonzero_a0 = GENERIC
+    a1_zero = leaf(**{A: [term("1")], E: [term("1", (2, 1))]})
+    a2_zero = leaf(**{B: [term("1")], D: [term("1", (1, 1))]})
+    impossible = leaf(**{B: [term("1")], D: [term("1", (1, 1))], E: [term("1", (2, 1), (1, -1))]})
+    tree = split(LU2_ENTRIES[0], split(LU2_ENTRIES[1], a1_zero, split(LU2_ENTRIES[2], a2_zero, impossible)),
+                nonzero_a0)
+    rejected(lu2_closed(tree), "the path sum at entry ((2, 1), (0, 0)) is not a_2")
+    # The same tree is accepted once the impossible leaf is cut off: a_2 tested
+    # twice on one branch is refused, so the obstruction cannot be skipped.
+    cut = copy.deepcopy(tree)
+    cut["zero"]["nonzero"]["nonzero"] = split(LU2_ENTRIES[2], a2_zero, a2_zero)
+    rejected(lu2_closed(cut), "a test must name an untested entry")
+
+
+def test_lu2_entries_list_dropping_the_obstructed_entry_is_rejected():
+    # Without a_2 the set would be everything (a_0, a_1 free): a C7 tree exists.
+    tree = split(LU2_ENTRIES[0], leaf(**{B: [term("1")], D: [term("1", (1, 1))]}),
+                leaf(**{A: [term("1")], B: [term("1", (1, 1), (0, -1))], D: [term("1", (0, 1))]}))
+    rejected(lu2_closed(tree, entries=LU2_ENTRIES[:2]), "entries must list the observed entries")
+
+
+def test_lu2_with_the_free_entry_kept_as_a_direct_edge():
+    # Skip R5: the direct edge 0:1 -> 2:1 stays in the component and (2:1, 0:1)
+    # becomes an observed entry a_2 with paths of lengths 1 and 2 (the checker
+    # shifts the short one).  The generic leaf with f = a_2 - a_1 a_3 / a_0 is valid
+    # where a_0 != 0 (accepted as a subtree), but a_0 = 0 is still not onto.
+    red = reduction(LU2)
+    steps = [red["steps"][0], {"rule": "R6", "components": red["steps"][-1]["components"]}]
+    entries = [["2:0", "0:0"], ["2:0", "0:1"], ["2:1", "0:0"], ["2:1", "0:1"]]
+    F = "0:1->2:1"
+    generic = leaf(**{A: [term("1")], B: [term("1", (1, 1), (0, -1))], D: [term("1", (0, 1))],
+                      E: [term("1", (2, 1))], F: [term("1", (3, 1)), term("-1", (1, 1), (2, 1), (0, -1))]})
+    core = copy.deepcopy(red["core"])
+    core["edges"] = sorted(core["edges"] + [["0:1", "2:1"]])
+    core["dont_care"] = []
+    closest = leaf(**{B: [term("1")], D: [term("1", (1, 1))], F: [term("1", (3, 1))]})
+    proof = {"rule": "reduce", "steps": steps, "core": core,
+             "components": [{"rule": "C7", "entries": entries, "tree": split(entries[0], closest, generic)}]}
+    rejected(build(LU2, "closed", proof), "the path sum at entry ((2, 1), (0, 0)) is not a_2")
+    # Dropping the short path's shift would make the generic leaf wrong; it is
+    # right, so only the zero branch fails: check that alone.
+    proof["components"][0]["tree"] = split(entries[0], generic, generic)
+    rejected(build(LU2, "closed", proof), "an entry that may not occur")
+
+
+def test_lu2_weights_on_edges_outside_the_component_or_twice_are_rejected():
+    # (The offending weight comes first in each leaf, so it is what is rejected.)
+    bad = copy.deepcopy(GENERIC)
+    bad["weights"].insert(0, ["0:1", "2:1", [term("1")]])       # the edge R2 made, removed by R5
+    rejected(lu2_closed(bad), "a weight on an edge outside the component")
+    twice = copy.deepcopy(GENERIC)
+    twice["weights"].insert(1, [*A.split("->"), [term("-1")]])
+    rejected(lu2_closed(twice), "a weight on an edge outside the component, or twice")
+
+
+def test_lu2_budget_and_exponent_edges():
+    # Each offending weight is the first of a root leaf, so it is what is rejected.
+    huge = leaf(**{A: [term("1", (1, 65))], D: [term("1", (0, 1))]})
+    rejected(lu2_closed(huge), "bad power")
+    zero_power = leaf(**{A: [term("1", (1, 0))], B: [term("1", (1, 1), (0, -1))], D: [term("1", (0, 1))],
+                         E: [term("1", (2, 1))]})
+    rejected(lu2_closed(zero_power), "bad power")
+    # A repeated monomial must not be read as "the last one wins" (here 1 + 1 would be 2).
+    repeated = leaf(**{A: [term("1"), term("-1")], B: [term("1", (1, 1), (0, -1))],
+                       D: [term("1", (0, 1))], E: [term("1", (2, 1))]})
+    rejected(lu2_closed(repeated), "a monomial is repeated")
+    many = leaf(**{A: [term("1")] + [term("1", (1, p)) for p in range(1, 10_001)]})
+    rejected(lu2_closed(many), "a weight must be a list of terms")
+
+
+# ---------------------------------------------------------------------------
+# Transplanting the engine's C7 proof of 001,011,011/001,011,110 (closed).
+# ---------------------------------------------------------------------------
+
+C7_SPEC = "001,011,011/001,011,110"
+
+
+def c7_certificate() -> dict:
+    d = decide(support(C7_SPEC))
+    assert d.verdict == "closed" and d.certificate["proof"]["components"][0]["rule"] == "C7"
+    return copy.deepcopy(d.certificate)
+
+
+def test_c7_proof_transplanted_onto_lu2_is_rejected():
+    donor = c7_certificate()["proof"]
+    rejected(build(LU2, "closed", donor), "(1, 0) needs exactly one in-edge and some out-edge")
+    # With lu:2's own reduction the component (and its entries) differ.
+    red = reduction(LU2)
+    rejected(build(LU2, "closed", {**donor, "steps": red["steps"], "core": red["core"]}),
+             "entries must list the observed entries")
+
+
+def test_c7_proof_on_a_support_with_one_edge_removed_is_rejected():
+    # Remove 0:2 -> 1:2 (the edge that makes the free entry's partner): the
+    # donor's reduction no longer replays to its core.
+    masks = "001,011,001/001,011,110"
+    rejected(build(support(masks), "closed", c7_certificate()["proof"]), "reduction")
+
+
+def test_c7_proof_with_the_free_entry_claimed_for_another_component_is_rejected():
+    # Pretend the don't-care (2:2, 0:2) is an entry of the component: the
+    # entries list is derived, so it must match the replayed state.
+    cert = c7_certificate()
+    comp = cert["proof"]["components"][0]
+    comp["entries"] = sorted(comp["entries"] + [["2:2", "0:2"]])
+    rejected(cert, "entries must list the observed entries")
+
+
+# ---------------------------------------------------------------------------
+# block steps: a false not_member whose only flaw is the line through a
+# don't-care entry.  Support 111,111,010/110,110,111: hidden 1:0, 1:1 read every
+# input, feed every output; 1:2 reads only 0:1 and feeds only 2:2, so R2 + R5
+# make (2:2, 0:1) free.  M = [[1,0,0],[0,1,1],[0,0,1]] has rank 3, but with the
+# free entry it is a product (below), so no refutation may hold.
+# ---------------------------------------------------------------------------
+
+DC = support("111,111,010/110,110,111")
+M = {(0, 0): "1", (1, 1): "1", (1, 2): "1", (2, 2): "1"}
+FACTORS = [[[0, 0, "1"], [1, 1, "1"], [1, 2, "1"], [2, 1, "1"]],        # W1: 1:2 reads 0:1 with 1
+           [[0, 0, "1"], [1, 1, "1"], [2, 1, "1"], [2, 2, "-1"]]]       # W2: 2:2 = 1:1 - 1:2
+
+
+def sparse(m: dict) -> dict:
+    return {"shape": [3, 3], "nonzeros": [[i, j, v] for (i, j), v in sorted(m.items())]}
+
+
+def block(entry, rows, cols, uses=()) -> dict:
+    return {"entry": list(entry), "rule": "block", "rows": list(rows), "cols": list(cols), "uses": list(uses)}
+
+
+def contradiction(entry, uses) -> dict:
+    return {"entry": list(entry), "rule": "contradiction", "uses": list(uses)}
+
+
+def dc_not_member(steps) -> dict:
+    red = reduction(DC)
+    assert red["core"]["dont_care"] == [["2:2", "0:1"]]
+    return build(DC, "not_member", {"rule": "refutation", "matrix": sparse(M), "reduction": red,
+                                    "component": 0, "refutation": {"method": "propagation", "steps": steps}})
+
+
+# The block rows {2:0, 2:1} x cols {0:0, 0:1} is the identity; the row line of
+# 2:2 across those columns is 0 at (2:2, 0:0) and free at (2:2, 0:1).
+DC_STEPS = [block(("2:2", "0:0"), ("2:0", "2:1"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])]
+
+
+def test_the_dc_matrix_is_a_member():
+    accepted(build(DC, "member", {"rule": "factors", "matrix": sparse(M), "factors": FACTORS}))
+
+
+def test_a_block_line_through_a_dont_care_entry_is_rejected():
+    rejected(dc_not_member(DC_STEPS), "(2, 2),(0, 1) is not an observed entry of the component")
+
+
+def test_the_same_false_refutation_as_not_closed_is_rejected():
+    # A constant curve (the factors) tends to M; the refutation is the false one.
+    red = reduction(DC)
+    curve = [[[i, j, [[0, v]]] for i, j, v in layer] for layer in FACTORS]
+    proof = {"rule": "W4", "reduction": red, "component": 0, "curve": curve, "limit": sparse(M),
+             "refutation": {"method": "propagation", "steps": DC_STEPS}}
+    rejected(build(DC, "not_closed", proof), "(2, 2),(0, 1) is not an observed entry of the component")
+
+
+def test_block_variants_on_the_dc_support_are_rejected():
+    cases = [
+        # the block itself through the don't-care entry
+        ([block(("2:0", "0:0"), ("2:1", "2:2"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])],
+         "(2, 2),(0, 1) is not an observed entry"),
+        # duplicated row label (k would look like 2)
+        ([block(("2:2", "0:0"), ("2:0", "2:0"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])],
+         "a block is k x k"),
+        # hidden nodes given as rows
+        ([block(("2:2", "0:0"), ("1:0", "1:1"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])],
+         "is not an observed entry"),
+        # the entry inside the block
+        ([block(("2:0", "0:0"), ("2:0", "2:1"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])],
+         "the entry must lie on a row or a column through the block, outside it"),
+        # the entry off every line through the block
+        ([block(("2:2", "0:2"), ("2:0", "2:1"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])],
+         "the entry must lie on a row or a column through the block, outside it"),
+        # a column line with a non-zero target ((2:1, 0:2) = 1)
+        ([block(("2:0", "0:2"), ("2:0", "2:1"), ("0:0", "0:1")), contradiction(("2:2", "0:2"), [0])],
+         "the line must have target 0"),
+    ]
+    for steps, words in cases:
+        rejected(dc_not_member(steps), words)
+
+
+# ---------------------------------------------------------------------------
+# Every block step on genuine members: whatever the checker accepts must be
+# true of the genuine factors (a block conclusion holds for every solution).
+# ---------------------------------------------------------------------------
+
+def _edge_weights(s, factors) -> dict:
+    """Layered edge (l-1, j) -> (l, i) -> its weight in the factors."""
+    out = {}
+    for l, layer in enumerate(factors, start=1):
+        for i, j, v in layer:
+            out[((l - 1, j), (l, i))] = fmpq(*map(int, (v.split("/") + ["1"])[:2]))
+    return out
+
+
+def _all_block_conclusions(s, m: dict):
+    """Replay the engine's reduction in the checker and yield (step, zero
+    variables) for every block step the checker accepts, over all 2 x 2 and
+    3 x 3 blocks and every entry on a line through them."""
+    red = reduction(s)
+    chain_state = CheckerState(_checker_chain(s))
+    comps = replay(chain_state, red["steps"])
+    L = len(s.masks)
+
+    def target(q, p):
+        return fmpq(*map(int, (m.get((q[1], p[1]), "0").split("/") + ["1"])[:2]))
+
+    for comp in comps:
+        inside = set(comp)
+        sinks = sorted(v for v in comp if v in chain_state.sinks)
+        sources = sorted(v for v in comp if v in chain_state.sources)
+        for k in (2, 3):
+            for R in itertools.combinations(sinks, k):
+                for C in itertools.combinations(sources, k):
+                    entries = [(q, p) for q in sinks if q not in R for p in C[:1]] + \
+                              [(q, p) for p in sources if p not in C for q in R[:1]]
+                    for q, p in entries:
+                        step = {"rows": [f"{a}:{b}" for a, b in R], "cols": [f"{a}:{b}" for a, b in C]}
+                        try:
+                            yield (q, p, R, C), _block(chain_state, inside, step, q, p, target, "step")
+                        except Reject:
+                            pass
+    assert L == 2
+
+
+def _checker_chain(s):
+    from certify.checker.graphs import Chain as CheckerChain, parse_support
+    widths, layers = parse_support(json.loads(certificate.dumps(certificate.build(s, "unknown", {})))["support"])
+    return CheckerChain.of_support(widths, layers)
+
+
+def _two_factor_member(X, Y):
+    """Factors (W1 = Y, W2 = X) and the matrix X Y, in certificate form."""
+    factors = [[[h, p, str(v)] for h, row in enumerate(Y) for p, v in enumerate(row) if v],
+               [[q, h, str(v)] for q, row in enumerate(X) for h, v in enumerate(row) if v]]
+    m = {(q, p): str(sum(X[q][h] * Y[h][p] for h in range(len(Y)))) for q in range(len(X)) for p in range(len(Y[0]))}
+    return factors, {k: v for k, v in m.items() if v != "0"}
+
+
+def test_every_accepted_block_on_genuine_members_is_true():
+    # Members whose factors have a zero row of X and a zero column of Y, so
+    # that row and column lines fire: dense:4,2,4; dense:4,3,4 (3 x 3 blocks;
+    # its 2 x 2 blocks involve three nodes); dense:4,2,4 without the edge
+    # 1:1 -> 2:2 (the line of output 2 meets one block node only); and the
+    # don't-care support with M (every line meets the free entry or a non-zero).
+    X2, Y2 = [[1, 2], [3, 1], [0, 0], [1, -1]], [[1, 0, 2, 0], [1, 1, -1, 0]]
+    X3 = [[1, 0, 2], [0, 1, 1], [1, 1, 0], [0, 0, 0]]
+    Y3 = [[1, 2, 0, 0], [0, 1, 1, 0], [3, 0, 1, 0]]
+    missing = from_masks([[[1] * 4] * 2, [[1, 1], [1, 1], [1, 0], [1, 1]]])
+    cases = [(support("dense:4,2,4"), *_two_factor_member(X2, Y2), 18),
+             (support("dense:4,3,4"), *_two_factor_member(X3, Y3), 2),
+             (missing, *_two_factor_member(X2, Y2), 18),
+             (DC, FACTORS, M, 0)]
+    for s, factors, m, expected in cases:
+        accepted(build(s, "member", {"rule": "factors",
+                                     "matrix": {"shape": [s.widths[-1], s.widths[0]],
+                                                "nonzeros": [[i, j, v] for (i, j), v in sorted(m.items())]},
+                                     "factors": factors}))
+        w = _edge_weights(s, factors)
+        conclusions = list(_all_block_conclusions(s, m))
+        assert len(conclusions) == expected
+        for where, zeros in conclusions:
+            assert zeros and all(w.get(e, 0) == 0 for e in zeros), (where, zeros)
