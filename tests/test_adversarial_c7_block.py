@@ -380,3 +380,43 @@ def test_every_accepted_block_on_genuine_members_is_true():
         assert len(conclusions) == expected
         for where, zeros in conclusions:
             assert zeros and all(w.get(e, 0) == 0 for e in zeros), (where, zeros)
+
+
+# ---------------------------------------------------------------------------
+# Budget: a path's product has up to the PRODUCT of its weights' term counts
+# terms.  The checker used to charge their sum, so two weights of 10,000 terms
+# (a 1.6 MB certificate) made it build a 10^8-term polynomial (about 5 GB; two
+# weights of 3,000 terms already took 0.5 GB), and a deep path of three such
+# weights far more.  Now a path whose product could exceed the bound is
+# refused before anything is multiplied.
+# ---------------------------------------------------------------------------
+
+def _wide_leaf_certificate(n: int, missing_last: bool = False) -> dict:
+    """dense:4,1,4 (no reduction; 16 entries): weights of n distinct terms on
+    0:0 -> 1:0 (in a_0..a_7) and on 1:0 -> 2:0 (in a_8..a_15); their product
+    has n^2 distinct terms."""
+    s = support("dense:4,1,4")
+
+    def many(variables):
+        exps = itertools.islice(itertools.product(range(1, 5), repeat=len(variables)), n)
+        return [[[[k, e] for k, e in zip(variables, x)], "1"] for x in exps]
+
+    weights = [["0:0", "1:0", many(range(8))], ["1:0", "2:0", many(range(8, 16))]]
+    if missing_last:       # 1:0 -> 2:0 absent (weight 0): the path (2:0, 0:0) is 0
+        weights = weights[:1]
+    red = reduction(s)
+    entries = [[f"2:{q}", f"0:{p}"] for q in range(4) for p in range(4)]
+    return build(s, "closed", {"rule": "reduce", "steps": red["steps"], "core": red["core"],
+                               "components": [{"rule": "C7", "entries": entries, "tree": {"weights": weights}}]})
+
+
+def test_a_path_product_beyond_the_term_bound_is_refused_before_multiplying():
+    rejected(_wide_leaf_certificate(1001), "beyond this checker's bound")
+    # 1,000 x 1,000 terms is within the bound: rejected for being wrong, not for size.
+    rejected(_wide_leaf_certificate(1000), "the path sum at entry ((2, 0), (0, 0)) is not a_0")
+    # A path with a weight missing is 0 whatever the others: never multiplied out.
+    rejected(_wide_leaf_certificate(1001, missing_last=True), "the path sum at entry ((2, 0), (0, 0)) is not a_0")
+    # The same with the weight listed as the zero polynomial.
+    cert = _wide_leaf_certificate(1001)
+    cert["proof"]["components"][0]["tree"]["weights"][1][2] = []
+    rejected(cert, "the path sum at entry ((2, 0), (0, 0)) is not a_0")

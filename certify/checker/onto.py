@@ -17,6 +17,7 @@ MAX_ENTRIES = 24
 MAX_LEAVES = 4096
 MAX_POWER = 64
 MAX_TERMS = 10_000       # terms of one weight
+MAX_PATH_TERMS = 1_000_000   # the product of a path's weights' term counts (its product's size, at most)
 
 
 def _laurent(terms, m: int, zero: set, nonzero: set) -> dict:
@@ -82,10 +83,20 @@ def check_c7(state, comp: list, proof: dict) -> None:
         for k, ps in enumerate(paths):
             total = ctx.from_dict({})
             for path in ps:
-                spend(len(path) * (1 + sum(len(shifted.get(e, ())) for e in path)))
+                if not all(shifted.get(e) for e in path):
+                    spend(len(path))
+                    continue           # a weight is 0: so is the path, whatever the others
+                # The product (and every partial product) has at most the
+                # product of the term counts as terms: bound that, not the sum.
+                size = 1
+                for e in path:
+                    size *= len(shifted[e])
+                    need(size <= MAX_PATH_TERMS,
+                         f"C7: a path's product beyond this checker's bound ({MAX_PATH_TERMS:,} terms)")
+                spend(len(path) * (1 + size))
                 term = power(longest - len(path))
                 for e in path:
-                    term *= shifted.get(e, 0)
+                    term *= shifted[e]
                 total += term
             want = 0 if k in zero else ctx.gens()[k]
             need(total == want * power(longest), f"C7: the path sum at entry {entries[k]} is not a_{k}")
