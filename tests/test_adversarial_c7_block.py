@@ -420,3 +420,49 @@ def test_a_path_product_beyond_the_term_bound_is_refused_before_multiplying():
     cert = _wide_leaf_certificate(1001)
     cert["proof"]["components"][0]["tree"]["weights"][1][2] = []
     rejected(cert, "the path sum at entry ((2, 0), (0, 0)) is not a_0")
+
+
+# The same hole in C4 (docs/theory.md §3): a chart's cofactor (up to 200,000
+# terms) times its minor's determinant (up to 200,000 terms) was multiplied
+# without a bound or a charge.  Four twin nodes (the reduction stops before
+# R4) on 3 inputs x 6 outputs, oriented by their rows: no kernel (rank 12 of
+# 12), and the 12 x 12 minor on the outputs 0..3 is a product of three generic
+# 4 x 4 determinants (24^3 = 13,824 terms).  A degree-3 cofactor of 1,540 terms
+# makes a 2*10^7-term product (0.5 s and 0.2 GB; 200,000 terms would take
+# minutes and gigabytes): refused before multiplying.
+
+def _c4_twins_certificate(cofactor: list) -> dict:
+    s = support("dense:3,4,6")
+    core = {"sources": [f"0:{p}" for p in range(3)], "sinks": [f"2:{q}" for q in range(6)],
+            "hidden": [f"1:{h}" for h in range(4)],
+            "edges": sorted([[f"0:{p}", f"1:{h}"] for p in range(3) for h in range(4)]
+                            + [[f"1:{h}", f"2:{q}"] for h in range(4) for q in range(6)]),
+            "dont_care": []}
+    comp = sorted(core["sources"] + core["sinks"] + core["hidden"])
+    # Variables k = 6 h + q (node h's coordinate at output q); columns 3 h + p;
+    # rows 3 q + p.  The first chart fixes output 5 of every node, off the minor.
+    charts = [{"ones": [f"2:{q}" for q in ones],
+               "minors": [{"rows": list(range(12)), "cols": list(range(12)),
+                           "cofactor": cofactor if ones == (5, 5, 5, 5) else [[[], "1"]]}]}
+              for ones in itertools.product(range(6), repeat=4)]
+    charts.sort(key=lambda c: c["ones"] != ["2:5"] * 4)
+    part = {"rule": "C4", "orientation": [[f"1:{h}", "out"] for h in range(4)], "rank": 12, "kernel": [],
+            "point": ["1"] * 24, "charts": charts}
+    return build(s, "closed", {"rule": "reduce", "steps": [{"rule": "R6", "components": [comp]}],
+                               "core": core, "components": [part]})
+
+
+def test_a_c4_cofactor_times_minor_beyond_the_bound_is_refused_before_multiplying():
+    free = [k for k in range(24) if k % 6 != 5]
+
+    def cofactor(degree):
+        out = []
+        for combo in itertools.combinations_with_replacement(free, degree):
+            powers = {k: combo.count(k) for k in combo}
+            out.append([[[k, p] for k, p in sorted(powers.items())], "1"])
+        return out
+
+    rejected(_c4_twins_certificate(cofactor(3)), "beyond this checker's bound")
+    # A small cofactor is multiplied out and found wrong (det * (1 + ...) != 1).
+    rejected(_c4_twins_certificate([[[], "1"], [[[0, 1]], "1"]]),
+             "the minors' combination on a chart does not expand to 1")
