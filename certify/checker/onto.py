@@ -7,6 +7,8 @@ way, no entry tested zero.  Every observed entry's path sum must expand to
 
 from __future__ import annotations
 
+from math import prod
+
 from flint import fmpq_mpoly_ctx
 
 from .graphs import label, pair_labels
@@ -83,21 +85,17 @@ def check_c7(state, comp: list, proof: dict) -> None:
         for k, ps in enumerate(paths):
             total = ctx.from_dict({})
             for path in ps:
-                if not all(shifted.get(e) for e in path):
-                    spend(len(path))
-                    continue           # a weight is 0: so is the path, whatever the others
-                # The product (and every partial product) has at most the
-                # product of the term counts as terms: bound that, not the sum.
-                size = 1
-                for e in path:
-                    size *= len(shifted[e])
-                    need(size <= MAX_PATH_TERMS,
-                         f"C7: a path's product beyond this checker's bound ({MAX_PATH_TERMS:,} terms)")
+                # A path's product has at most prod(term counts) terms, and so has every
+                # partial product: bound that (not the sum) before multiplying; 0 if a weight is.
+                ws = [shifted.get(e) for e in path]
+                size = prod(len(w) for w in ws) if all(ws) else 0
+                need(size <= MAX_PATH_TERMS, "C7: a path's product is beyond this checker's bound")
                 spend(len(path) * (1 + size))
-                term = power(longest - len(path))
-                for e in path:
-                    term *= shifted[e]
-                total += term
+                if size:
+                    term = power(longest - len(path))
+                    for w in ws:
+                        term *= w
+                    total += term
             want = 0 if k in zero else ctx.gens()[k]
             need(total == want * power(longest), f"C7: the path sum at entry {entries[k]} is not a_{k}")
 
