@@ -28,6 +28,7 @@ MAX_VARS = 24
 MAX_COLS = 24
 MAX_MINOR = 16
 MAX_TERMS = 200_000      # terms of one polynomial, and of a determinant's expansion
+MAX_PRODUCT = 2_000_000  # cofactor terms x determinant terms (a bound on their product's size)
 MAX_CHARTS = 4096
 MAX_DEGREE = 24
 
@@ -156,5 +157,10 @@ def check_c4(state, comp: list, proof: dict) -> None:
                   and all(type(i) is int and 0 <= i < len(rows) for i in I) and len(set(I)) == r
                   and all(type(j) is int and 0 <= j < n for j in J) and len(set(J)) == r,
                   f"C4: a minor needs {r} distinct rows and columns")
-            total += _poly(m["cofactor"], ctx, N, set(range(N)) - fixed) * _det(sym, I, J, ctx)
+            cofactor, det = _poly(m["cofactor"], ctx, N, set(range(N)) - fixed), _det(sym, I, J, ctx)
+            # The product has up to len x len terms: bound and charge that before multiplying.
+            need(len(cofactor) * len(det) <= MAX_PRODUCT,
+                 f"C4: a cofactor times its minor is beyond this checker's bound ({MAX_PRODUCT:,} terms)")
+            spend(len(cofactor) * len(det))
+            total += cofactor * det
         need(total == 1, "C4: the minors' combination on a chart does not expand to 1")

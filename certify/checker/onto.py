@@ -7,6 +7,8 @@ its target.  Standard library and FLINT only.
 
 from __future__ import annotations
 
+from math import prod
+
 from flint import fmpq_mpoly_ctx
 
 from .graphs import label, pair_labels
@@ -16,7 +18,8 @@ from .parsing import fields, spend
 MAX_ENTRIES = 24
 MAX_LEAVES = 4096
 MAX_POWER = 64
-MAX_TERMS = 1_000        # terms of one weight
+MAX_TERMS = 10_000       # terms of one weight
+MAX_PATH_TERMS = 1_000_000   # the product of a path's weights' term counts (its product's size, at most)
 
 
 def _laurent(terms, m: int, zero: set, nonzero: set) -> dict:
@@ -119,14 +122,17 @@ def check_c7(state, comp: list, proof: dict, rule: str = "C7") -> None:
         for k, ps in enumerate(paths):
             total = ctx.from_dict({})
             for path in ps:
-                cost = 1                   # a product's size is at most the product of the sizes
-                for e in path:
-                    cost *= 1 + len(shifted.get(e, ()))
-                spend(cost)
-                term = power(longest - len(path))
-                for e in path:
-                    term *= shifted.get(e, 0)
-                total += term
+                # A path's product has at most prod(term counts) terms, and so has every
+                # partial product: bound that (not the sum) before multiplying; 0 if a weight is.
+                ws = [shifted.get(e) for e in path]
+                size = prod(len(w) for w in ws) if all(ws) else 0
+                need(size <= MAX_PATH_TERMS, f"{rule}: a path's product is beyond this checker's bound")
+                spend(len(path) * (1 + size))
+                if size:
+                    term = power(longest - len(path))
+                    for w in ws:
+                        term *= w
+                    total += term
             want = ctx.from_dict({tuple(x + longest * y for x, y in zip(e, s)): c for e, c in targets[k].items()})
             what = "0" if k in zero else "its solved value" if k in solved else f"a_{k}"
             need(total == want, f"{rule}: the path sum at entry {entries[k]} is not {what}")
