@@ -7,7 +7,7 @@ example: python bench/mutation.py --mutations 20000 --focused 5000 --seed 2026
 Applies N (default 20,000) random named mutations to every certificate in
 proofs/ and to engine certificates of the other claim kinds (the corpus and
 the oracle are tests/mutations.py; tests/test_mutation.py runs a few thousand
-of the same), then F (default 5,000) mutations focused on the C7, W4 and
+of the same), then F (default 5,000) mutations focused on the C7, C8, W4 and
 W4-with-a-block-step certificates, where semantic mutations
 (tests/mutations.py, SEMANTIC) are drawn as often as all blind kinds
 together.  Target (issue 5): at least 10,000 mutations, zero accepted
@@ -51,7 +51,8 @@ def campaign(n: int, seed: int):
     return corpus, counts, failures, unclear
 
 
-FOCUS = {"engine_C7": "C7 (`001,011,011/001,011,110`)", "engine_W4": "W4 (`001,011,101/011,101,110`)",
+FOCUS = {"engine_C7": "C7 (`001,011,011/001,011,110`)", "engine_C8": "C8 (`0011,1111,0010/111,110`)",
+         "engine_W4": "W4 (`001,011,101/011,101,110`)",
          "engine_block": "W4 with a block step (`001,110,111/011,111,111`)"}
 
 
@@ -155,7 +156,7 @@ def main() -> None:
         f"{n:,} random mutations (seed {seed}) of {len(corpus)} certificates: every file in `proofs/` and "
         "engine certificates of every other claim and rule (W2, W3, W4, W4 refuted with a block step, routed "
         "with propagation and with "
-        "Nullstellensatz, C1, C5, C4, C6, C7, components, unknown, optimum_exists, no_optimum, member, not_member "
+        "Nullstellensatz, C1, C5, C4, C6, C7, C8, components, unknown, optimum_exists, no_optimum, member, not_member "
         f"with propagation, Nullstellensatz and no path); {elapsed:.0f} s in all. An accepted mutant "
         "counts as still valid only when an argument that does not use the checker establishes it "
         "(`tests/mutations.py`, `judge`): equal to the original up to annotations, set order and "
@@ -163,8 +164,9 @@ def main() -> None:
         "exactly the mutant's proof; or an independent replay (reduction steps on the engine's "
         "networkx state, propagation with the engine's path enumeration (block steps: networkx paths, "
         "rank in sympy), factors multiplied with "
-        "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix, C7 decision "
-        "trees walked and every leaf's path sums expanded in sympy on the engine's own reduced state). "
+        "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix, C7 and C8 "
+        "decision trees walked (C8 minors checked on the engine's reduced state and solved values recomputed) "
+        "and every leaf's path sums expanded in sympy on the engine's own reduced state). "
         "Any other acceptance counts as invalid.",
         "",
         "| mutation | applied | rejected | accepted, still valid | accepted invalid | crashes |",
@@ -181,10 +183,10 @@ def main() -> None:
         + f"Rejections without a specific reason (the checker's generic "
         f"\"malformed proof\" fallback): {unclear}.",
         "",
-        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7, W4 and "
+        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7, C8, W4 and "
         "W4-with-a-block-step certificates alone, where besides every kind above three semantic mutations "
         "are drawn as often as all of those "
-        "together: `leaf_rescale` multiplies one hidden node's in-edge weights in one C7 leaf by a constant, "
+        "together: `leaf_rescale` multiplies one hidden node's in-edge weights in one C7 or C8 leaf by a constant, "
         "possibly times `a_k` or `1/a_k`, and divides its out-edge weights by the same (valid exactly when "
         "the leaf may use those powers), and `curve_rescale` does the same with `c t^k` at one hidden unit of "
         "the curve (the product is unchanged); a quarter of the time only one side is rescaled, which breaks "
@@ -202,7 +204,7 @@ def main() -> None:
         f"**{ftotal['false claim'] + ftotal['unverified']}** | **{ftotal['crash']}** |",
         "",
         f"Of the still-valid focused mutants, {ftotal['independent replay']:,} were re-verified independently "
-        "(C7 path sums expanded in sympy, curve limits multiplied out with `fractions` and refutations "
+        "(C7 and C8 path sums expanded in sympy, curve limits multiplied out with `fractions` and refutations "
         "replayed, block steps included), "
         f"{ftotal['equivalent']:,} equivalent, {ftotal['engine proof']:,} the engine's own proof; "
         f"rejections without a specific reason: {funclear}"

@@ -31,7 +31,7 @@ from certify.checker.parsing import loads
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
-RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "C4", "C6", "C7", "W1", "W2", "W3", "W4",
+RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "C4", "C6", "C7", "C8", "W1", "W2", "W3", "W4",
          "routed", "R1", "R2",
          "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "block", "contradiction", "factors", "refutation",
          "training-set", "no-hidden-layer", "one-hidden-layer")
@@ -87,6 +87,7 @@ def _engine_certificates() -> dict:
             ("C4", from_masks([[[1, 1, 1], [1, 1, 0]], [[1, 1], [1, 1], [0, 1]]])),
             ("C6", rows("011,011,111/011,111")),
             ("C7", rows("001,011,011/001,011,110")),           # onto by cases: a three-leaf tree
+            ("C8", rows("0011,1111,0010/111,110")),            # a rank-one locus by cases: solve nodes
             ("unknown", rows("011,101,111/011,101,111")),      # an unknown of the exhaustive study
             ("components", _components_example())):
         d = decide(support)
@@ -340,7 +341,7 @@ MUTATIONS = {f.__name__: f for f in (
 
 
 # Semantic mutations that keep the product (valid) or break it on one side
-# only (invalid), for the focused campaign on the C7, W4 and block certificates
+# only (invalid), for the focused campaign on the C7, C8, W4 and block certificates
 # (bench/mutation.py): they give the oracle real work, where the blind
 # mutations above are nearly always rejected outright.
 
@@ -350,7 +351,7 @@ def _rescaled(terms, coef: Fraction, shift, sign: int) -> list:
 
 
 def leaf_rescale(c, rnd):
-    """In one C7 leaf, one hidden node's in-edge weights times f and its out-edge
+    """In one C7 or C8 leaf, one hidden node's in-edge weights times f and its out-edge
     weights over f, f a constant, possibly times a_k or 1/a_k: valid iff the
     leaf may use those powers; one side only (a quarter of the time): invalid."""
     path = _pick(c, lambda x: isinstance(x, dict) and isinstance(x.get("weights"), list) and x["weights"], rnd)
@@ -729,9 +730,9 @@ def _independent_argument(changed, mut) -> str | None:
                 (mut["proof"]["refutation"]["method"] == "propagation" and
                  _propagation_replays(mut, mut["proof"]["limit"]))):
             return "the curve's limit, recomputed with fractions, is the stated one; refutation unchanged or replayed"
-    # (e) closed by reduce + C4/C6/C7 and only those components changed: on the
+    # (e) closed by reduce + C4/C6/C7/C8 and only those components changed: on the
     # engine's reduced state (networkx), rebuild M(kappa) and redo the C4/C6
-    # algebra in sympy, or walk the C7 tree and expand its path sums in sympy.
+    # algebra in sympy, or walk the C7/C8 tree and expand its path sums in sympy.
     if mut["claim"] == "closed" and mut["proof"].get("rule") == "reduce" and changed and all(
             len(p) > 3 and p[1] == "components" for p in changed):
         from certify.reductions import State, reduce
@@ -739,9 +740,9 @@ def _independent_argument(changed, mut) -> str | None:
         stated = [[_lab(x) for x in c] for c in mut["proof"]["steps"][-1]["components"]]
         parts = mut["proof"]["components"]
         if stated == red.components and all(
-                (_onto_holds if isinstance(parts[k], dict) and parts[k].get("rule") == "C7" else _fibre_rule_holds)(
-                    red.final, red.components[k], parts[k]) for k in {p[2] for p in changed}):
-            return "the changed C4/C6/C7 components re-verified in sympy on the engine's own reduced state"
+                (_onto_holds if isinstance(parts[k], dict) and parts[k].get("rule") in ("C7", "C8")
+                 else _fibre_rule_holds)(red.final, red.components[k], parts[k]) for k in {p[2] for p in changed}):
+            return "the changed C4/C6/C7/C8 components re-verified in sympy on the engine's own reduced state"
         return None
     # (d) a Nullstellensatz degree is a bound on the cofactors' degrees.
     if all(p[-1] == "degree" for p in changed):
@@ -816,16 +817,25 @@ def _strict_lab(x):
 
 
 def _onto_holds(state, comp, part) -> bool:
-    """C7 (docs/theory.md §3): the entries are the component's observed entries
-    reached by a path (networkx on the engine's state), sorted; every test names
-    an entry not tested above on its branch and has both children; at every leaf
-    the weights sit on distinct edges of the component, use no entry tested zero
-    and negative powers only of entries tested non-zero, and each entry's path
-    sum, expanded in sympy, is a_k (0 for an entry tested zero)."""
+    """C7 and C8 (docs/theory.md §3): the entries are the component's observed
+    entries reached by a path (networkx on the engine's state), sorted; every
+    test names an entry not tested or solved above on its branch and has both
+    children; at every leaf the weights sit on distinct edges of the component,
+    use no entry tested zero or solved and negative powers only of entries
+    tested non-zero, and each entry's path sum, expanded in sympy, is its
+    target: a_k, 0 for an entry tested zero, its solved value for a solved one.
+    C8 only: each minor is [(r1,c1), (r1,c2), (r2,c1), (r2,c2)], every entry
+    reached by exactly one path source -> h -> sink, one h for all four (so
+    a_i a_l = a_j a_k on the set); a solve node names an untested, unsolved
+    entry x of a listed minor whose partner y (positions 0 <-> 3, 1 <-> 2) is
+    tested non-zero, and sets a_x = a_o1 a_o2 / a_y (o1, o2 the other two, at
+    their current values); below a test "a_k = 0" the solved values are
+    taken at a_k = 0."""
     import networkx as nx
     import sympy
     try:
-        if not isinstance(part, dict) or set(part) != {"rule", "entries", "tree"}:
+        if not isinstance(part, dict) or part.get("rule") not in ("C7", "C8") or \
+                set(part) != {"rule", "entries", "tree"} | ({"minors"} if part["rule"] == "C8" else set()):
             return False
         inside = set(comp)
         sub = state.graph.subgraph(inside)
@@ -845,7 +855,28 @@ def _onto_holds(state, comp, part) -> bool:
         a = sympy.symbols(f"a0:{m}")
         leaves = [0]
 
-        def weight(terms, zero, nonzero):
+        def entry(x):
+            if not (isinstance(x, list) and len(x) == 2):
+                raise ValueError("entry")
+            return index[(_strict_lab(x[0]), _strict_lab(x[1]))]      # KeyError: not an observed entry
+
+        minors = []
+        if part["rule"] == "C8":
+            if not isinstance(part["minors"], list) or not part["minors"]:
+                return False
+            for quad in part["minors"]:
+                if not (isinstance(quad, list) and len(quad) == 4):
+                    return False
+                four = [entries[entry(x)] for x in quad]
+                (r1, c1), (r1b, c2), (r2, c1b), (r2b, c2b) = four
+                if not (r1 == r1b and r2 == r2b and c1 == c1b and c2 == c2b and r1 != r2 and c1 != c2):
+                    return False
+                ps = [paths[index[e]] for e in four]
+                if any(len(x) != 1 or len(x[0]) != 2 for x in ps) or len({x[0][0][1] for x in ps}) != 1:
+                    return False
+                minors.append([index[e] for e in four])
+
+        def weight(terms, zero, nonzero, solved):
             if not isinstance(terms, list):
                 raise ValueError("terms")
             total = sympy.Integer(0)
@@ -858,7 +889,7 @@ def _onto_holds(state, comp, part) -> bool:
                     if not (isinstance(pw, list) and len(pw) == 2 and _is_int(pw[0]) and _is_int(pw[1])):
                         raise ValueError("power")
                     k, n = pw
-                    if not 0 <= k < m or k in seen or n == 0 or abs(n) > 64 or k in zero or \
+                    if not 0 <= k < m or k in seen or n == 0 or abs(n) > 64 or k in zero or k in solved or \
                             (n < 0 and k not in nonzero):
                         raise ValueError("an entry that may not occur, or not inverted, here")
                     seen.add(k)
@@ -866,16 +897,36 @@ def _onto_holds(state, comp, part) -> bool:
                 total += sympy.Rational(term[1]) * mono
             return total
 
-        def walk(node, zero, nonzero) -> bool:
+        def value(k, zero, solved):
+            return sympy.Integer(0) if k in zero else solved[k] if k in solved else a[k]
+
+        def walk(node, zero, nonzero, solved) -> bool:
             if not isinstance(node, dict):
                 return False
-            if "test" in node:
-                t = node["test"]
-                if set(node) != {"test", "zero", "nonzero"} or not (isinstance(t, list) and len(t) == 2):
+            if "solve" in node:
+                f = node.get("minor")
+                if set(node) != {"solve", "minor", "then"} or type(f) is not int or not 0 <= f < len(minors):
                     return False
-                k = index.get((_strict_lab(t[0]), _strict_lab(t[1])))
-                return k is not None and k not in zero | nonzero and \
-                    walk(node["zero"], zero | {k}, nonzero) and walk(node["nonzero"], zero, nonzero | {k})
+                x, quad = entry(node["solve"]), minors[f]
+                if x not in quad or x in zero | nonzero or x in solved:
+                    return False
+                pos = quad.index(x)
+                y = quad[3 - pos]
+                o1, o2 = (quad[i] for i in range(4) if i not in (pos, 3 - pos))
+                if y not in nonzero or y in solved:
+                    return False
+                v = sympy.expand(value(o1, zero, solved) * value(o2, zero, solved) / a[y])
+                return walk(node["then"], zero, nonzero, {**solved, x: v})
+            if "test" in node:
+                if set(node) != {"test", "zero", "nonzero"}:
+                    return False
+                k = entry(node["test"])
+                if k in zero | nonzero or k in solved:
+                    return False
+                # a_k is untested above, so never inverted: the solved values are polynomial in it.
+                at_zero = {x: sympy.expand(v.subs(a[k], 0)) for x, v in solved.items()}
+                return walk(node["zero"], zero | {k}, nonzero, at_zero) and \
+                    walk(node["nonzero"], zero, nonzero | {k}, solved)
             leaves[0] += 1
             if set(node) != {"weights"} or not isinstance(node["weights"], list) or leaves[0] > 256:
                 return False
@@ -886,11 +937,11 @@ def _onto_holds(state, comp, part) -> bool:
                 e = (_strict_lab(item[0]), _strict_lab(item[1]))
                 if e not in edges or e in w:
                     return False
-                w[e] = weight(item[2], zero, nonzero)
+                w[e] = weight(item[2], zero, nonzero, solved)
             return all(sympy.expand(sum((sympy.Mul(*(w.get(e, 0) for e in path)) for path in ps), sympy.Integer(0))
-                                    - (0 if k in zero else a[k])) == 0 for k, ps in enumerate(paths))
+                                    - value(k, zero, solved)) == 0 for k, ps in enumerate(paths))
 
-        return walk(part["tree"], frozenset(), frozenset())
+        return walk(part["tree"], frozenset(), frozenset(), {})
     except (KeyError, TypeError, ValueError, IndexError):
         return False
 

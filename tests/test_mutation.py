@@ -39,7 +39,7 @@ def test_the_corpus_covers_every_claim_and_refutation(corpus):
     assert claims == set(M.CLAIMS)
     rules = {M._get(c, p)["rule"] for c in corpus.values()
              for p in M._sites(c, lambda x: isinstance(x, dict) and "rule" in x)}
-    assert {"C3", "components", "reduce", "W1", "W2", "W3", "W4", "routed", "training-set", "factors", "C7",
+    assert {"C3", "components", "reduce", "W1", "W2", "W3", "W4", "routed", "training-set", "factors", "C7", "C8",
             "refutation", "one-hidden-layer", "no-hidden-layer", "C1", "C5", "R1", "R2", "R4", "R5", "R6",
             "nonzero", "zero", "block", "contradiction"} <= rules
     methods = {c["proof"]["refutation"]["method"] for c in corpus.values() if "refutation" in c["proof"]}
@@ -67,6 +67,15 @@ def test_semantic_mutations_of_c7_w4_and_block_are_rejected_or_independently_val
         counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
     for kind in M.SEMANTIC:
         assert counts.get((kind, "independent replay"), 0) >= 20 and counts.get((kind, "rejected"), 0) >= 20, counts
+
+
+def test_leaf_rescales_of_c8_trees_are_rejected_or_independently_valid(corpus):
+    # As above, on the C8 tree alone (its leaves sit below solve nodes too).
+    counts = {}
+    for name, kind, outcome, message in M.mutants({"engine_C8": corpus["engine_C8"]}, 150, 4, ["leaf_rescale"]):
+        assert outcome not in ("false claim", "unverified", "crash"), (name, kind, outcome, message)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    assert counts.get("independent replay", 0) >= 20 and counts.get("rejected", 0) >= 20, counts
 
 
 def test_every_mutation_kind_is_deterministic(corpus):
@@ -109,20 +118,9 @@ def test_the_oracle_replays_block_steps(corpus):
 
 
 def _c7_leaf_gauge(cert, k, powers):
-    from fractions import Fraction
     """The C7 certificate with hidden node 1:1's weights in the root's zero leaf
     multiplied by k * a^powers on its in-edges and divided by it on its out-edges."""
-    c = json.loads(json.dumps(cert))
-    for tail, head, terms in c["proof"]["components"][0]["tree"]["zero"]["weights"]:
-        if "1:1" in (tail, head):
-            for term in terms:
-                sign = 1 if head == "1:1" else -1
-                mono = dict(term[0])
-                for e, p in powers.items():
-                    mono[e] = mono.get(e, 0) + sign * p
-                term[0] = sorted([e, p] for e, p in mono.items() if p)
-                term[1] = str(Fraction(term[1]) * (k if sign == 1 else 1 / k))
-    return c
+    return _leaf_gauge(cert, ("zero",), "1:1", k, powers)
 
 
 def test_the_oracle_reverifies_c7_trees(corpus):
@@ -148,6 +146,76 @@ def test_the_oracle_reverifies_c7_trees(corpus):
     leaf["weights"][0][2][0][1] = "3"
     assert not check_certificate(wrong).accepted
     assert M.judge(c7, wrong)[0] == "unverified"
+
+
+def _leaf_gauge(cert, branch, hidden, k, powers):
+    """The certificate with ``hidden``'s weights in the leaf reached by
+    ``branch`` (keys from the first component's tree) multiplied by
+    k * a^powers on its in-edges and divided by it on its out-edges."""
+    from fractions import Fraction
+    c = json.loads(json.dumps(cert))
+    leaf = c["proof"]["components"][0]["tree"]
+    for key in branch:
+        leaf = leaf[key]
+    for tail, head, terms in leaf["weights"]:
+        if hidden in (tail, head):
+            sign = 1 if head == hidden else -1
+            for term in terms:
+                mono = dict(term[0])
+                for e, p in powers.items():
+                    mono[e] = mono.get(e, 0) + sign * p
+                term[0] = sorted([e, p] for e, p in mono.items() if p)
+                term[1] = str(Fraction(term[1]) * (k if sign == 1 else 1 / k))
+    return c
+
+
+def test_the_oracle_reverifies_c8_trees(corpus):
+    from fractions import Fraction
+    c8 = corpus["engine_C8"]
+    part = c8["proof"]["components"][0]
+    assert part["rule"] == "C8"
+    # Entries 0..6: (2:0,0:0) (2:0,0:1) (2:0,0:3) (2:1,0:0) (2:1,0:1) (2:1,0:2) (2:1,0:3); the
+    # minor is a_0 a_4 = a_1 a_3 through node 1:1.  The root tests a_0; below "a_0 != 0" a_4
+    # is solved as a_1 a_3 / a_0, then a_3 is tested.
+    assert part["minors"] == [[["2:0", "0:0"], ["2:0", "0:1"], ["2:1", "0:0"], ["2:1", "0:1"]]]
+    assert part["tree"]["test"] == ["2:0", "0:0"]
+    assert {k: part["tree"]["nonzero"][k] for k in ("solve", "minor")} == {"solve": ["2:1", "0:1"], "minor": 0}
+    branch = ("nonzero", "then", "nonzero")            # a_0 != 0, a_4 solved, a_3 != 0
+    assert "weights" in M._get(part["tree"], branch)
+    # Node 1:1 rescaled by 2 a_0 in that leaf (a_0 is tested non-zero there): still
+    # valid; accepted, and re-verified by the oracle with a_4 at its solved value.
+    scaled = _leaf_gauge(c8, branch, "1:1", Fraction(2), {0: 1})
+    assert check_certificate(scaled).accepted
+    assert M.judge(c8, scaled)[0] == "independent replay"
+    # Below "a_3 = 0" the solved a_4 is 0 (its value a_1 a_3 / a_0 taken at a_3 = 0).
+    at_zero = _leaf_gauge(c8, ("nonzero", "then", "zero", "zero"), "1:1", Fraction(-1, 3), {})
+    assert check_certificate(at_zero).accepted
+    assert M.judge(c8, at_zero)[0] == "independent replay"
+    # Rescaled by the solved a_4 instead: the identities hold, but a solved entry
+    # may not occur in a weight; the checker rejects it, the oracle must not call it valid.
+    by_solved = _leaf_gauge(c8, branch, "1:1", Fraction(1), {4: 1})
+    assert not check_certificate(by_solved).accepted
+    assert M.judge(c8, by_solved)[0] == "unverified"
+    # Below "a_0 = 0", a_1 "solved" as a_0 a_4 / a_3 = 0 in place of the test "a_1 = 0" and its
+    # zero branch (same leaves, same targets): but its partner a_3 is not tested non-zero, and
+    # a_0 = a_3 = 0 leaves a_1 free; the checker rejects it, the oracle must not call it valid.
+    partner = json.loads(json.dumps(c8))
+    tree = partner["proof"]["components"][0]["tree"]
+    assert tree["zero"]["test"] == ["2:0", "0:1"]
+    tree["zero"] = {"solve": ["2:0", "0:1"], "minor": 0, "then": tree["zero"]["zero"]}
+    assert not check_certificate(partner).accepted
+    assert M.judge(c8, partner)[0] == "unverified"
+    # A minor whose rows and columns do not match ((r1,c1), (r1,c2), (r2,c2), (r2,c1)).
+    shape = json.loads(json.dumps(c8))
+    quad = shape["proof"]["components"][0]["minors"][0]
+    quad[2], quad[3] = quad[3], quad[2]
+    assert not check_certificate(shape).accepted
+    assert M.judge(c8, shape)[0] == "unverified"
+    # The same minor read from the other corner ((r2,c2) first) is the same equation: valid.
+    other = json.loads(json.dumps(c8))
+    other["proof"]["components"][0]["minors"][0].reverse()
+    assert check_certificate(other).accepted
+    assert M.judge(c8, other)[0] == "independent replay"
 
 
 def test_the_oracle_judges_w4_curves(corpus):
