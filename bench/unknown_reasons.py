@@ -13,8 +13,8 @@ import itertools
 import numpy as np
 from flint import fmpq
 
-from certify.chains import Chain
 from certify import onto
+from certify.chains import Chain
 from certify.constant_rank import Setup, _points
 from certify.reductions import State, reduce
 from certify.support import from_masks

@@ -21,7 +21,6 @@ time, so the verdict is the same on every machine.
 
 from __future__ import annotations
 
-import copy
 from itertools import product
 
 from flint import fmpq, fmpq_mat, fmpq_mpoly_ctx
@@ -284,14 +283,7 @@ _CACHE: dict = {}      # component (edges, free entries) -> proof or None; a pur
 def prove_c4(state, comp) -> dict | None:
     """A C6 or C4 proof object for a two-factor component, or None (memoised: the
     engine asks again when it describes an unknown verdict)."""
-    inside = set(comp)
-    key = (tuple(sorted(e for e in state.graph.edges if e[0] in inside)),
-           tuple(sorted(d for d in state.dont_care if d[0] in inside and d[1] in inside)))
-    if key not in _CACHE:
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        _CACHE[key] = _prove_c4(state, comp)
-    return copy.deepcopy(_CACHE[key])
+    return state.memo(_CACHE, comp, _prove_c4)
 
 
 def _prove_c4(state, comp) -> dict | None:

@@ -18,7 +18,6 @@ counts, never time, so the verdict is the same on every machine.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from itertools import combinations
 
@@ -265,22 +264,19 @@ _CACHE: dict = {}
 def prove_onto(state, comp) -> dict | None:
     """A C7 proof object for a component, else a C8 one, or None (memoised per
     component)."""
-    inside = set(comp)
-    key = (tuple(sorted(e for e in state.graph.edges if e[0] in inside)),
-           tuple(sorted(d for d in state.dont_care if d[0] in inside and d[1] in inside)))
-    if key not in _CACHE:
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        prob = Problem(state, comp)
-        found = None
-        if not prob.too_big and prob.m:
-            tree = _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2])
-            if tree is not None:
-                found = {"rule": "C7", "entries": list(prob.entries), "tree": tree}
-            elif prob.minors:
-                tree = _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2], minors=True)
-                if tree is not None:
-                    found = {"rule": "C8", "entries": list(prob.entries),
-                             "minors": [[prob.entries[k] for k in quad] for quad in prob.minors], "tree": tree}
-        _CACHE[key] = found
-    return copy.deepcopy(_CACHE[key])
+    return state.memo(_CACHE, comp, _prove_onto)
+
+
+def _prove_onto(state, comp) -> dict | None:
+    prob = Problem(state, comp)
+    if prob.too_big or not prob.m:
+        return None
+    tree = _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2])
+    if tree is not None:
+        return {"rule": "C7", "entries": list(prob.entries), "tree": tree}
+    if prob.minors:
+        tree = _tree(prob, frozenset(), frozenset(), [MAX_LEAVES * 2], minors=True)
+        if tree is not None:
+            return {"rule": "C8", "entries": list(prob.entries),
+                    "minors": [[prob.entries[k] for k in quad] for quad in prob.minors], "tree": tree}
+    return None

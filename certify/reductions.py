@@ -63,6 +63,20 @@ class State:
             "dont_care": sorted(self.dont_care),
         }
 
+    def memo(self, cache: dict, comp, compute):
+        """``compute(self, comp)``, memoised in ``cache`` on the component's edges
+        and free entries (the proof searches are pure functions of them; the
+        engine asks again when it describes a verdict).  Returns a copy."""
+        import copy
+        inside = set(comp)
+        key = (tuple(sorted(e for e in self.graph.edges if e[0] in inside)),
+               tuple(sorted(d for d in self.dont_care if d[0] in inside and d[1] in inside)))
+        if key not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = compute(self, comp)
+        return copy.deepcopy(cache[key])
+
     def two_factor(self, nodes) -> bool:
         """Every hidden node among ``nodes`` reads only sources and feeds only sinks."""
         g = self.graph

@@ -20,7 +20,6 @@ one, so deleting or reordering steps breaks the references.
 from __future__ import annotations
 
 import itertools
-
 from dataclasses import dataclass
 
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from flint import fmpq_mat, fmpq_poly
 
 from .constant_rank import check_c4, check_c6
-from .onto import check_c7
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import (Reject, coefficient, integer, laurent_terms, monomials, need, rational, shifted_poly,
                       short)
+from .onto import check_c7
 from .parsing import MAX_FILE_BYTES, fields, loads, over_budget, reset_work, spend
 from .training import check_no_optimum, check_optimum_exists
 
