@@ -334,15 +334,15 @@ def main() -> None:
               "orientation and no fibre is onto, and 5 deep three-factor cores.", ""]
     # Measured when W4 and C7 were added (hand-written then; kept here so a re-run keeps it).
     lines += ['Effect of W4, C7 and block steps (added after C4/C6), same study: unknown two-factor supports '
-              '**78 before, 10 after** (all supports: 83 and 11). W4 proves 36 supports not closed, all of them'
-              ' two rank-one nodes with free entries: 31 refuted by propagation alone, 5 with a block step in '
+              '**78 before, 7 after** (all supports: 83 and 8). W4 proves 36 supports not closed, all of them '
+              'two rank-one nodes with free entries: 31 refuted by propagation alone, 5 with a block step in '
               "W4's second pass (`001,110,111/011,111,111` is worked by hand in docs/theory.md §4 W4). C7 "
-              'closes 36: 12 two-node cores with free entries (among them `001,011,011/001,011,110`, worked by '
-              'hand in the last issue), 20 three-node cores and 4 of the 5 deep three-factor cores. No verdict '
+              'closes 39: 12 two-node cores with free entries (among them `001,011,011/001,011,110`, worked by '
+              'hand in the last issue), 23 three-node cores and 4 of the 5 deep three-factor cores. No verdict '
               'changed between closed and not closed; on the 83 supports C7 and W4 never both apply '
               '(`tests/test_onto.py` checks that C7 never closes a component that carries a witness). Every '
-              'two-node core of the study is now decided. The 11 left (10 with three overlapping rank-one nodes'
-              " and no free entry, 1 deep) are listed in the exhaustive section with the branch on which C7's "
+              'two-node core of the study is now decided. The 8 left (7 with three overlapping rank-one nodes '
+              "and no free entry, 1 deep) are listed in the exhaustive section with the branch on which C7's "
               'search is stuck.', ""]
     if open_:
         lines += [f"Undecided cores ({len(open_)}; rectangles of the reduced core as rows x columns, "
@@ -359,7 +359,8 @@ def main() -> None:
         lines += [f"{text}  {core_text(core)}" for text, core in free["open"]]
         lines += ["```", "",
                   "C8 (added after this enumeration was first run) closed 44 of the 63 supports it first "
-                  "left unknown; C7's search is stuck on the rest. Worked by hand, not yet by a rule: "
+                  "left unknown, and a third branching order in C7's search 2 more; C7's search is stuck "
+                  "on the rest. Worked by hand, not yet by a rule: "
                   "`111,111,100,010/1110,1101,1100` (two 3 x 3 twins, (0,0) and (1,1) free) is not "
                   "closed: `P = e02 + e10 + e21` has `det(P - a e00 - b e11) = 1` for all `a`, `b`, so it "
                   "is not a product, while `P + ε e22` is (take `ab = -1/ε`); the witness rules miss it "

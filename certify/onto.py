@@ -61,6 +61,7 @@ class Problem:
         sources = sorted(v for v in comp if v in state.sources)
         sinks = sorted(v for v in comp if v in state.sinks)
         self.entries, self.paths = [], []
+        self.sinks = set(sinks)
         self.too_big = len(self.edges) > MAX_EDGES
         if self.too_big:
             return
@@ -109,9 +110,9 @@ class Problem:
 
 
 class _Search:
-    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset, constrained: bool = True,
+    def __init__(self, prob: Problem, zero: frozenset, nonzero: frozenset, order: str = "constrained",
                  solved: dict | None = None):
-        self.prob, self.zero, self.nonzero, self.constrained = prob, zero, nonzero, constrained
+        self.prob, self.zero, self.nonzero, self.order = prob, zero, nonzero, order
         self.rhs = [prob.target(k, zero, solved) for k in range(prob.m)]
         self.wishes: Counter = Counter()
         self.nodes = 0
@@ -181,7 +182,13 @@ class _Search:
             open_ = {v for m in paths if all(val.get(v, True) for v in m) for v in m if v not in val}
             if open_ and (best is None or len(open_) < len(best)):
                 best = open_
-        pick = min(best) if best and self.constrained else free[0]
+        if self.order == "constrained":
+            pick = min(best) if best else free[0]
+        elif self.order == "index":
+            pick = free[0]
+        else:                   # "sinks": the out-factors first (directions), then the rest
+            heads = [v for v in free if self.prob.edges[v][1] in self.prob.sinks]
+            pick = (heads or free)[0]
         one, zero = {(0,) * self.prob.m: fmpq(1)}, {}
         for c in (one, zero):
             trial = dict(val)
@@ -199,8 +206,8 @@ def section(prob: Problem, zero: frozenset, nonzero: frozenset,
     Laurent polynomials), or None; and the wished entries."""
     unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
     wishes: Counter = Counter()
-    for constrained in (True, False):      # two branching orders: each finds sections the other misses
-        s = _Search(prob, zero, nonzero, constrained, solved)
+    for order in ("constrained", "index", "sinks"):   # each finds sections the others miss
+        s = _Search(prob, zero, nonzero, order, solved)
         val = s.run({v: {} for v in unused})
         wishes.update(s.wishes)
         if val is not None:
