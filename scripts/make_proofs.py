@@ -13,9 +13,15 @@ from certify import certificate
 from certify.audit import MANIFEST_NAME, manifest_entry, manifest_text
 from certify.engine import decide
 from certify.patterns import build_pattern
+from certify.support import from_masks
 
 SPECS = ([f"lu:{n}" for n in range(2, 9)] + ["ul:4", "dense:4,6,3,5"]
          + [f"butterfly:{2 ** k}" for k in range(3, 9)] + ["monarch:16:4", "blockdiag:12:3:3"])
+
+# Hand-worked examples of docs/theory.md, as masks (input layer first, rows by ",").
+MASKS = {"c7_two_nodes_free_entry": "001,011,011/001,011,110",      # closed: C7
+         "c8_rank_one_block": "0011,1111,0010/111,110",             # closed: C8
+         "w4_block_step": "001,110,111/011,111,111"}                # not closed: W4 with a block step
 
 PROOFS = pathlib.Path(__file__).resolve().parent.parent / "proofs"
 
@@ -25,7 +31,11 @@ def file_name(spec: str) -> str:
 
 
 def render(spec: str) -> str:
-    d = decide(build_pattern(spec))
+    if spec in MASKS:
+        d = decide(from_masks([[[c == "1" for c in row] for row in layer.split(",")]
+                               for layer in MASKS[spec].split("/")]))
+    else:
+        d = decide(build_pattern(spec))
     if not d.decided or d.internal_error:
         raise SystemExit(f"{spec}: expected a decided verdict, got {d.verdict}")
     return certificate.dumps(d.certificate)
@@ -34,7 +44,7 @@ def render(spec: str) -> str:
 def main(argv) -> int:
     check = "--check" in argv
     status = 0
-    files = {file_name(spec): render(spec) for spec in SPECS}
+    files = {file_name(spec): render(spec) for spec in SPECS + list(MASKS)}
     files[MANIFEST_NAME] = manifest_text([manifest_entry(name, text.encode("utf-8"))
                                           for name, text in files.items()])
     for name, text in files.items():
