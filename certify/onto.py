@@ -1,5 +1,6 @@
 """C7, onto by cases: a component whose set is every matrix on its observed
-entries (docs/theory.md §3, C7).
+entries (docs/theory.md §3, C7); and C8, a rank-one locus by cases: the set
+is the zero set of 2 x 2 minors of entries one node alone covers (§3, C8).
 
 The certificate is a decision tree over the target entries ``a_e``.  An
 inner node tests one entry: ``a_e = 0`` (the entry is replaced by 0 below)
@@ -12,8 +13,10 @@ defined and factor it, so the set is all of ``R^E``: closed.
 The search is a propagation solver with a depth-first choice of constants
 (1, then 0) for weights that no equation determines; where an equation
 could be solved but for an entry not yet known non-zero, that entry is a
-*wish*, and the tree splits on the most wished entry.  All bounds are work
-counts, never time, so the verdict is the same on every machine.
+*wish*, and the tree splits on the most wished entry.  Three branching
+orders are tried per leaf.  For C8 the tree may also *solve* an entry from a
+minor once its partner entry is known non-zero.  All bounds are work counts,
+never time, so the verdict is the same on every machine.
 """
 
 from __future__ import annotations
@@ -175,14 +178,14 @@ class _Search:
         free = [v for v in range(len(self.prob.edges)) if v not in val]
         if not free:
             return val
-        # Branch on a weight of the most constrained open equation (fewest
-        # open weights in its live monomials): its value then propagates.
-        best = None
-        for paths in self.prob.paths:
-            open_ = {v for m in paths if all(val.get(v, True) for v in m) for v in m if v not in val}
-            if open_ and (best is None or len(open_) < len(best)):
-                best = open_
         if self.order == "constrained":
+            # A weight of the most constrained open equation (fewest open
+            # weights in its live monomials): its value then propagates.
+            best = None
+            for paths in self.prob.paths:
+                open_ = {v for m in paths if all(val.get(v, True) for v in m) for v in m if v not in val}
+                if open_ and (best is None or len(open_) < len(best)):
+                    best = open_
             pick = min(best) if best else free[0]
         elif self.order == "index":
             pick = free[0]
