@@ -153,7 +153,10 @@ def without_gc(fn):
 @without_gc
 def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules: str = "all") -> Decision:
     """``rules="core"`` keeps to the first rule set (W1; C0-C3), the baseline
-    the exhaustive study compares against; ``"all"`` adds W2, W3, routing, C5, C4 and C6."""
+    the exhaustive study compares against; ``"all"`` adds W2-W4, routing,
+    C4-C8, and last, when no closedness proof is found, the witness search
+    with minor steps on twin classes; ``"routed"`` is ``"all"`` without that
+    last search (routing decides many small chains)."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
     # usually fall to C3 alone, which is cheap even on large supports; try
@@ -165,41 +168,38 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
         return _finish(Decision("closed", _rules_in(proof), _explain_closed(proof), c), self_check,
                        progress)
 
+    base = "all" if rules == "routed" else rules      # the rule set of everything but the last search
     original = State.from_chain(chain)
     progress("reducing (R1-R6)")
     reduction = reduce(original) if support.depth > 1 else None
 
     if reduction is not None:
         progress("looking for a witness (W1, W2, W3, W4)")
-        witness = find_witness(support, original, reduction, rules)
-        if witness is None and rules == "all":
+        witness = find_witness(support, original, reduction, base)
+        if witness is None and base == "all":
             progress("routing deep components")
             witness = find_routed(support, reduction)
         if witness is not None:
-            proof = {
-                "rule": witness.rule,
-                "reduction": {"steps": reduction.steps, "core": reduction.final.core()},
-                "component": witness.component,
-                "witness": witness.local.info,
-                "curve": cert.curve(witness.layers),
-                "limit": cert.sparse_matrix((support.widths[-1], support.widths[0]), witness.limit),
-                "refutation": witness.local.refutation,
-            }
-            c = cert.build(support, "not_closed", proof)
-            return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,
-                                    limit=proof["limit"], witness=witness), self_check, progress)
+            return _not_closed(support, reduction, witness, self_check, progress)
 
     progress("looking for a closedness proof (C3, components, reductions + C1/C2/C5/C6/C4)")
-    proof = ClosedProver(reduction, chain, rules=rules).prove(chain)
+    proof = ClosedProver(reduction, chain, rules=base).prove(chain)
     if proof is not None:
         c = cert.build(support, "closed", proof)
         return _finish(Decision("closed", _rules_in(proof), _explain_closed(proof), c), self_check,
                        progress)
 
+    if reduction is not None and rules == "all":
+        # Last, as it is the costliest search and a closed support never needs it.
+        progress("looking for a witness with minor steps on twin classes")
+        witness = find_witness(support, original, reduction, "twins")
+        if witness is not None:
+            return _not_closed(support, reduction, witness, self_check, progress)
+
     state = reduction.final
     open_parts = [f"component {k}: {_describe_component(state, comp)}"
                   for k, comp in enumerate(reduction.components)
-                  if component_proof(state, comp, rules) is None]
+                  if component_proof(state, comp, base) is None]
     text = (f"unknown: no rule of this version decides it (rules: docs/theory.md). Exact reductions "
             f"({_step_counts(reduction.steps)}) leave {len(reduction.components)} component(s); "
             f"undecided: " + "; ".join(open_parts) + ".")
@@ -207,6 +207,21 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
                                               "core": state.core()})
     return _finish(Decision("unknown", _rules_in({"steps": reduction.steps}), text, report,
                             core=report["proof"]["core"]), self_check, progress)
+
+
+def _not_closed(support: Support, reduction, witness: Witness, self_check: bool, progress) -> Decision:
+    proof = {
+        "rule": witness.rule,
+        "reduction": {"steps": reduction.steps, "core": reduction.final.core()},
+        "component": witness.component,
+        "witness": witness.local.info,
+        "curve": cert.curve(witness.layers),
+        "limit": cert.sparse_matrix((support.widths[-1], support.widths[0]), witness.limit),
+        "refutation": witness.local.refutation,
+    }
+    c = cert.build(support, "not_closed", proof)
+    return _finish(Decision("not_closed", _rules_in(proof), _explain_witness(witness, reduction), c,
+                            limit=proof["limit"], witness=witness), self_check, progress)
 
 
 def _finish(d: Decision, self_check: bool, progress) -> Decision:

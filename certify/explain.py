@@ -226,6 +226,10 @@ def refutation_lines(ref: dict, red: dict, component, target_name: str, w: Write
     steps, more = w.some(ref["steps"])
     for n, s in enumerate(steps):
         cite = f" (uses step {', '.join(map(str, s['uses']))})" if s["uses"] else ""
+        if s["rule"] == "minor":
+            w(f"step {n} [minor, {s['gives']}]{cite}: {_minor_text(s, edge, n == len(ref['steps']) - 1)}",
+              depth + 1)
+            continue
         at = g.entry(s["entry"])
         sink, source = s["entry"]
         if s["rule"] == "nonzero":
@@ -249,6 +253,21 @@ def refutation_lines(ref: dict, red: dict, component, target_name: str, w: Write
             w("monomials: " + " + ".join(monomial(p) for p in paths) + extra, depth + 3)
     if more:
         w(more.strip(), depth + 1)
+
+
+def _minor_text(s: dict, edge, last: bool) -> str:
+    """A minor step in words (docs/theory.md §4)."""
+    k = len(s["rows"])
+    head = (f"the {k - 1} nodes {', '.join(map(str, s['nodes']))} add a matrix of rank at most {k - 1} on "
+            f"outputs {{{', '.join(map(str, s['rows']))}}} x inputs {{{', '.join(map(str, s['cols']))}}}, so "
+            f"the determinant of the target minus the other monomials there is 0 (a free entry counts as "
+            f"an unknown); with the known-zero weights set to 0 it ")
+    if s["gives"] == "contradiction":
+        return head + "is a non-zero constant: contradiction"
+    if s["gives"] == "nonzero":
+        return head + "is a non-zero constant plus one monomial, so that monomial's weights are non-zero"
+    return (head + f"is one monomial whose other weights are non-zero, so w({edge(s['var'])}) = 0"
+            + (", but that weight is known non-zero: contradiction" if last else ""))
 
 
 # ---------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
         eqs = component_system(state, comp, target)
         if eqs is None:
             return MemberDecision("unknown", f"unknown: component {k} is too large to write out")
-        steps = propagate(eqs)
+        steps = propagate(eqs, minors=True)
         if steps is not None:
             proof = dict(base, component=k, refutation={"method": "propagation", "steps": steps})
             return _finish(support, "not_member", proof,

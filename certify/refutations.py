@@ -165,44 +165,222 @@ def _two_paths(eq: Equation) -> set | None:
     return nodes
 
 
-def find_block(equations: list[Equation], known_zero) -> tuple | None:
+class BlockTable:
+    """The candidate blocks of block steps on one system (its structure only:
+    the witness search refutes many targets on one system): rows R and
+    columns C (k x k, 2 <= k <= MAX_BLOCK) whose entries are sums over the
+    same k two-factor nodes H, each with the lines through it (a further row
+    or column covered by nodes of H only)."""
+
+    def __init__(self, equations: list[Equation]):
+        by = {}
+        for eq in equations:
+            nodes = _two_paths(eq)
+            if nodes is not None:
+                by[eq.entry] = (eq, nodes)
+        sinks, sources = sorted({q for q, _ in by}), sorted({p for _, p in by})
+        edges = set().union(*(m for eq in equations for m in eq.monomials)) if equations else set()
+        self.blocks = []
+        for k in range(2, MAX_BLOCK + 1):
+            for R in itertools.combinations(sinks, k):
+                for C in itertools.combinations(sources, k):
+                    if not all((r, c) in by for r in R for c in C):
+                        continue
+                    H = set().union(*(by[(r, c)][1] for r in R for c in C))
+                    if len(H) != k:
+                        continue
+                    lines = [((i, C[0]), [(i, c) for c in C], {(h, i) for h in H}) for i in sinks if i not in R]
+                    lines += [((R[0], j), [(r, j) for r in R], {(j, h) for h in H})
+                              for j in sources if j not in C]
+                    lines = [(entry, [by[e][0] for e in cells], {v for v in vars_ if v in edges})
+                             for entry, cells, vars_ in lines
+                             if all(e in by and by[e][1] <= H for e in cells)]
+                    if lines:
+                        self.blocks.append((list(R), list(C), [by[(r, c)][0] for r in R for c in C], lines))
+
+
+    def steps(self) -> list[tuple]:
+        """For the current targets: (R, C, line entry, variables) of every
+        line with target 0 through a non-singular block, in search order."""
+        from flint import fmpq_mat
+        out = []
+        for R, C, cells, lines in self.blocks:
+            zero_lines = [(entry, vars_) for entry, line, vars_ in lines if all(eq.target == 0 for eq in line)]
+            k = len(R)
+            if zero_lines and fmpq_mat(k, k, [eq.target for eq in cells]).rank() == k:
+                out += [(R, C, entry, vars_) for entry, vars_ in zero_lines]
+        return out
+
+
+def find_block(table: BlockTable, known_zero, steps: list | None = None) -> tuple | None:
     """A block step (docs/theory.md §4): rows R and columns C (k x k, 2 <= k <=
     MAX_BLOCK) whose entries are sums over the same k two-factor nodes H and
     whose target block is non-singular, so the nodes' column factors on C are
     independent; then a further row i (column j) with target 0 on C (on R),
     covered by nodes of H only, has every factor x_h[i] (y_h[j]) zero.
     Returns (R, C, line entry, new zero variables) for the first such step
-    that proves a variable not yet known zero, or None."""
-    from flint import fmpq_mat
-    by = {}
-    for eq in equations:
-        nodes = _two_paths(eq)
-        if nodes is not None:
-            by[eq.entry] = (eq.target, nodes)
-    sinks, sources = sorted({q for q, _ in by}), sorted({p for _, p in by})
-    edges = set().union(*(m for eq in equations for m in eq.monomials)) if equations else set()
-    for k in range(2, MAX_BLOCK + 1):
-        for R in itertools.combinations(sinks, k):
-            for C in itertools.combinations(sources, k):
-                if not all((r, c) in by for r in R for c in C):
-                    continue
-                H = set().union(*(by[(r, c)][1] for r in R for c in C))
-                if len(H) != k or fmpq_mat(k, k, [by[(r, c)][0] for r in R for c in C]).rank() != k:
-                    continue
-                lines = [((i, C[0]), [(i, c) for c in C], {(h, i) for h in H}) for i in sinks if i not in R]
-                lines += [((R[0], j), [(r, j) for r in R], {(j, h) for h in H}) for j in sources if j not in C]
-                for entry, cells, vars_ in lines:
-                    if all(e in by and by[e][0] == 0 and by[e][1] <= H for e in cells):
-                        new = {v for v in vars_ if v in edges and v not in known_zero}
-                        if new:
-                            return list(R), list(C), entry, new
+    that proves a variable not yet known zero, or None.  ``steps``:
+    table.steps(), if the caller has it for these targets."""
+    for R, C, entry, vars_ in table.steps() if steps is None else steps:
+        new = {v for v in vars_ if v not in known_zero}
+        if new:
+            return R, C, entry, new
     return None
 
 
-def propagate(equations: list[Equation], blocks: bool = False) -> list[dict] | None:
+MAX_MINOR = 4            # minor steps: k x k minors, k = |H| + 1 <= 4
+MAX_MINORS = 2000        # candidate minors per system
+
+
+def minor_groups(equations: list[Equation]) -> list[tuple]:
+    """Twin classes as the equations see them: nodes h with the same set of
+    source -> h edges and h -> sink edges (among the equations' monomials),
+    at least two of them, fewer than both sides.  Returns [(H, rows, cols),
+    ...], the candidates for minor steps."""
+    sinks = {eq.entry[0] for eq in equations}
+    sources = {eq.entry[1] for eq in equations}
+    ins: dict = {}
+    outs: dict = {}
+    for eq in equations:
+        for m in eq.monomials:
+            for u, v in m:
+                if u in sources:
+                    ins.setdefault(v, set()).add(u)
+                if v in sinks:
+                    outs.setdefault(u, set()).add(v)
+    classes: dict = {}
+    for h in set(ins) & set(outs):
+        classes.setdefault((frozenset(ins[h]), frozenset(outs[h])), []).append(h)
+    out = []
+    for (cols, rows), H in sorted(classes.items(), key=lambda kv: sorted(kv[1])):
+        if 2 <= len(H) < min(len(rows), len(cols)) and len(H) + 1 <= MAX_MINOR:
+            out.append((sorted(H), sorted(rows), sorted(cols)))
+    return out
+
+
+def FREE(n: int) -> tuple:
+    """The variable of a free entry of a minor: shaped like an edge (so that
+    monomials sort), on layer -1, which no node has."""
+    return ((-1, n), (-1, n))
+
+
+class MinorTable:
+    """The minors a minor step may use on one system (docs/theory.md §4):
+    for nodes H and k x k entries R x C (k = |H| + 1), det over R x C of
+    (target − the monomials that are not a path source -> h -> sink, h in
+    H), a fresh variable on a free entry (no equation).  The structure is
+    fixed; targets and known-zero variables vary, so values are cached on
+    them (the witness search refutes many targets on one system)."""
+
+    def __init__(self, equations: list[Equation]):
+        by_entry = {eq.entry: eq for eq in equations}
+        self.minors = []
+        for H, rows, cols in minor_groups(equations):
+            Hs = set(H)
+            blocks = itertools.product(itertools.combinations(rows, len(H) + 1),
+                                       itertools.combinations(cols, len(H) + 1))
+            for R, C in itertools.islice(blocks, MAX_MINORS - len(self.minors)):
+                cells = []
+                for q in R:
+                    for p in C:
+                        eq = by_entry.get((q, p))
+                        others = None if eq is None else [
+                            m for m in eq.monomials
+                            if not (len(m) == 2 and any(m == {(p, h), (h, q)} for h in Hs))]
+                        cells.append((eq, others))
+                self.minors.append((H, R, C, cells))
+        self.cache: dict = {}
+
+    def value(self, index: int, known_zero) -> tuple:
+        """(constant term, [variables of each non-constant monomial], known-zero
+        variables whose monomials were dropped); a free entry's variable is
+        FREE(its position in the block)."""
+        H, R, C, cells = self.minors[index]
+        k = len(R)
+        killed, key = set(), [index]
+        for eq, others in cells:
+            if eq is None:
+                key.append(None)
+                continue
+            t = eq.target
+            key.append((t.p, t.q))          # fmpq's own hash is slow
+            for m in others:
+                if not known_zero.isdisjoint(m):
+                    killed |= m & known_zero
+                    key.append(m)           # dead monomials (few) name the case
+        key = tuple(key)
+        if key not in self.cache:
+            grid = []
+            for n, (eq, others) in enumerate(cells):
+                if eq is None:
+                    grid.append({(FREE(n),): 1})
+                    continue
+                cell = {(): eq.target} if eq.target != 0 else {}
+                for m in others:
+                    if known_zero.isdisjoint(m):
+                        mono = tuple(sorted(m))
+                        cell[mono] = cell.get(mono, 0) - 1
+                grid.append(cell)
+            self.cache[key] = _det_value([grid[i * k:(i + 1) * k] for i in range(k)])
+        constant, live = self.cache[key]
+        return constant, live, killed
+
+
+def _det_value(M: list[list[dict]]) -> tuple:
+    """(constant, [variable sets of the other monomials]) of det M, entries
+    sparse polynomials {sorted tuple of variables (with repeats): coefficient}."""
+    k = len(M)
+    total: dict = {}
+    for perm in itertools.permutations(range(k)):
+        sign = -1 if sum(perm[i] > perm[j] for i in range(k) for j in range(i + 1, k)) % 2 else 1
+        term = {(): sign}
+        for i in range(k):
+            cell = M[i][perm[i]]
+            if not cell:
+                term = {}
+                break
+            term = {tuple(sorted(a + b)): x * y for a, x in term.items() for b, y in cell.items()}
+        for mono, c in term.items():
+            total[mono] = total.get(mono, 0) + c
+    constant = total.pop((), 0)
+    return constant, [frozenset(m) for m, c in total.items() if c != 0]
+
+
+def find_minor(table: MinorTable, zero: dict, nonzero: dict) -> tuple | None:
+    """The first minor step that proves a new fact: (step, new zero variable
+    or None, new non-zero variables, steps it uses)."""
+    known_zero = zero.keys()
+    for index, (H, R, C, _) in enumerate(table.minors):
+        constant, live, killed = table.value(index, known_zero)
+        uses = {zero[x] for x in killed}
+        step = {"rule": "minor", "nodes": list(H), "rows": list(R), "cols": list(C)}
+        if constant != 0 and not live:
+            return dict(step, gives="contradiction"), None, set(), uses
+        if len(live) != 1 or any(x[0][0] == -1 for x in live[0]):
+            continue
+        (m,) = live
+        if constant != 0:
+            if any(x not in nonzero for x in m):
+                return dict(step, gives="nonzero"), None, set(m), uses
+            continue
+        unknown = sorted(x for x in m if x not in nonzero)
+        if len(unknown) > 1:
+            continue
+        var = unknown[0] if unknown else sorted(m)[0]
+        uses |= {nonzero[x] for x in m if x != var}
+        if var in nonzero:
+            uses.add(nonzero[var])
+        return dict(step, gives="zero", var=var), var, set(), uses
+    return None
+
+
+def propagate(equations: list[Equation], blocks: "bool | BlockTable" = False,
+              minors: "bool | MinorTable" = False) -> list[dict] | None:
     """Run the propagation rules to a fixpoint; on a contradiction return the
     steps it needs, in derivation order, each citing the steps it uses.
-    ``blocks``: when the other rules are stuck, try a block step."""
+    ``blocks`` (True, or a BlockTable of these equations): when the other
+    rules are stuck, try a block step; ``minors`` (True, or a MinorTable):
+    then a minor step on a twin class (docs/theory.md §4)."""
     zero: dict = {}          # variable -> step that proved it zero
     known_zero = zero.keys()  # a live view: set operations in C
     nonzero: dict = {}
@@ -230,6 +408,7 @@ def propagate(equations: list[Equation], blocks: bool = False) -> list[dict] | N
             out.append(st)
         return out
 
+    block_steps = None
     changed = True
     while changed:
         changed = False
@@ -258,13 +437,32 @@ def propagate(equations: list[Equation], blocks: bool = False) -> list[dict] | N
                 zero[var] = len(steps) - 1
                 changed = True
         if not changed and blocks:
-            found = find_block(equations, known_zero)
+            if not isinstance(blocks, BlockTable):
+                blocks = BlockTable(equations)
+            if block_steps is None:         # the targets are fixed during one call
+                block_steps = blocks.steps()
+            found = find_block(blocks, known_zero, block_steps)
             if found is not None:
                 R, C, entry, new = found
                 steps.append({"entry": entry, "rule": "block", "rows": R, "cols": C})
                 deps.append(set())
                 for var in new:
                     zero[var] = len(steps) - 1
+                changed = True
+        if not changed and minors:
+            if not isinstance(minors, MinorTable):    # built when first needed
+                minors = MinorTable(equations)
+            found = find_minor(minors, zero, nonzero)
+            if found is not None:
+                step, var, new_nonzero, used = found
+                if step["gives"] == "contradiction" or (var is not None and var in nonzero):
+                    return finish(step, used)
+                steps.append(step)
+                deps.append(used)
+                if var is not None:
+                    zero[var] = len(steps) - 1
+                for x in new_nonzero:
+                    nonzero.setdefault(x, len(steps) - 1)
                 changed = True
     return None
 

@@ -89,7 +89,7 @@ def find_routed(support: Support, reduction: Reduction) -> Witness | None:
             Y = (masks[b] if b == L - 1 else after @ masks[b]) > 0
             if not X.any() or not Y.any():
                 continue
-            d = decide(from_masks([X, Y]), self_check=False)
+            d = decide(from_masks([X, Y]), self_check=False, rules="routed")
             if d.verdict != "not_closed":
                 continue
             layers = _carry_back(support, S, a, b, before, middle, after, d.witness.layers)

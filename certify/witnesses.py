@@ -14,7 +14,7 @@ from flint import fmpq
 from .chains import Node
 from .laurent import ONE, ZERO, Laurent
 from .reductions import Edge, Reduction, State, lift, original_entry
-from .refutations import component_system, propagate, w1_refutation, w2_refutation
+from .refutations import BlockTable, MinorTable, component_system, minor_groups, propagate, w1_refutation, w2_refutation
 from .rules import TwoFactor, complete_blocks
 from .support import Support
 
@@ -179,7 +179,7 @@ CROSS_NONZEROS = 4           # non-zeros in (α, β)
 
 
 def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget | None = None,
-               background: int = 0, blocks: bool = False) -> Local | None:
+               background: int = 0, blocks: bool = False, minors: bool = False) -> Local | None:
     """W3, first-order cancellation at one entry (docs/theory.md §4): the
     leading terms of one node (entry (r, c) free) or of two nodes covering
     (r, c) cancel there, and the first-order terms leave the cross-shaped
@@ -190,8 +190,9 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
 
     W4 (``background`` = 1 or 2): the same cross plus, on that many other
     nodes, a constant single-entry term e_i e_jᵀ (a "background" the limit
-    keeps; it pins other nodes' factors for the refutation).  ``blocks``:
-    the refutation may use block steps (docs/theory.md §4)."""
+    keeps; it pins other nodes' factors for the refutation).  ``blocks``,
+    ``minors``: the refutation may use block steps, minor steps on twin
+    classes (docs/theory.md §4)."""
     budget = budget or Budget(CROSS_CANDIDATES)
     if not state.two_factor(comp):
         return None
@@ -204,6 +205,9 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
     if eqs is None:
         return None
     n = len(tf.hidden)
+    # Built once: only the targets change from candidate to candidate.
+    block_table = BlockTable(eqs) if blocks else False
+    table = MinorTable(eqs) if minors else False
     for r, c in itertools.product(range(len(tf.sinks)), range(len(tf.sources))):
         cover = [k for k in range(n) if tf.U[r, k] and tf.V[k, c]]
         groups = [(k,) for k in cover] if tf.D[r, c] else list(itertools.combinations(cover, 2))
@@ -221,7 +225,7 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
                         A[i, j] += 1
                     for eq in eqs:
                         eq.target = fmpq(int(A[row[eq.entry[0]], col[eq.entry[1]]]))
-                    steps = propagate(eqs, blocks)
+                    steps = propagate(eqs, block_table, table)
                     if steps is not None:
                         return _cross(tf, G, r, c, alpha, beta, steps, back)
     return None
@@ -362,7 +366,27 @@ def find_background(state: State, comp: list[Node], budget: Budget | None = None
     return None
 
 
-SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross, find_background)}
+TWIN_CANDIDATES = 5_000   # candidate limits per decide with minor steps
+
+
+def find_twins(state: State, comp: list[Node], budget: Budget | None = None) -> Local | None:
+    """W3 and W4 again, the refutation now with minor steps on the twin
+    classes (|H| nodes, same rectangle, 1 < |H| < both sides): the rank of
+    their sum is at most |H|, which separate rank-one nodes do not see."""
+    if not state.two_factor(comp):
+        return None
+    eqs = component_system(state, comp, lambda a, b: fmpq(0))
+    if eqs is None or not minor_groups(eqs):
+        return None
+    budget = budget or Budget(TWIN_CANDIDATES)
+    for size in (0, 1, 2):
+        found = find_cross(state, comp, budget=budget, background=size, blocks=True, minors=True)
+        if found is not None:
+            return found
+    return None
+
+
+SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross, find_background), "twins": (find_twins,)}
 
 
 def find_witness(support: Support, original: State, reduction: Reduction,
@@ -370,7 +394,8 @@ def find_witness(support: Support, original: State, reduction: Reduction,
     """The first witness (W1, then W2, W3, W4; components in order), lifted
     to the original weights and multiplied out."""
     state = reduction.final
-    budgets = {find_cross: Budget(CROSS_CANDIDATES), find_background: Budget(BACKGROUND_CANDIDATES)}
+    budgets = {find_cross: Budget(CROSS_CANDIDATES), find_background: Budget(BACKGROUND_CANDIDATES),
+               find_twins: Budget(TWIN_CANDIDATES)}
     for search in SEARCHES[rules]:
         for index, comp in enumerate(reduction.components):
             local = search(state, comp, budget=budgets[search]) if search in budgets else search(state, comp)

@@ -57,6 +57,10 @@ DECIDE = {
     "unknown-three-nodes": [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]],
     "unknown-three-nodes-b": [[[0, 1, 1], [1, 0, 1], [1, 1, 1]], [[0, 1, 1], [1, 0, 1], [1, 1, 1]]],
     "w4-block": [[[0, 0, 1], [1, 1, 0], [1, 1, 1]], [[0, 1, 1], [1, 1, 1], [1, 1, 1]]],   # W4, block step
+    # W4 with minor steps on a twin class (theory.md §4 minor): two twins on
+    # a 3 x 3 rectangle with two free entries; and twins plus a third node.
+    "w4-minor": [[[1, 1, 1], [1, 1, 1], [1, 0, 0], [0, 1, 0]], [[1, 1, 1, 0], [1, 1, 0, 1], [1, 1, 0, 0]]],
+    "w4-minor-zero": [[[1, 1, 1], [1, 1, 1], [0, 1, 1]], [[1, 1, 1], [0, 0, 1], [1, 1, 0], [1, 1, 1]]],
     "unknown-deep": [[[0, 1], [1, 1]], [[0, 1], [1, 1]], [[0, 1], [1, 1]]],
 }
 

@@ -11,7 +11,7 @@ from flint import fmpq
 import blockcases as B
 from certify.checker.verify import check_certificate
 from certify.engine import decide
-from certify.refutations import Equation, find_block, propagate
+from certify.refutations import BlockTable, Equation, find_block, propagate
 from certify.support import from_masks
 
 
@@ -153,13 +153,13 @@ def test_find_block_on_a_hand_made_system():
     eqs = system(TARGETS)
     # First (k = 2, rows then columns in order): rows {0, 1} x cols {0, 1},
     # the row line of sink 2, whose edges from both nodes are zero.
-    assert find_block(eqs, set()) == ([Q[0], Q[1]], [P[0], P[1]], (Q[2], P[0]),
+    assert find_block(BlockTable(eqs), set()) == ([Q[0], Q[1]], [P[0], P[1]], (Q[2], P[0]),
                                       {(HID[0], Q[2]), (HID[1], Q[2])})
     # Those known, the column line of source 2 comes next.
-    assert find_block(eqs, {(HID[0], Q[2]), (HID[1], Q[2])}) == (
+    assert find_block(BlockTable(eqs), {(HID[0], Q[2]), (HID[1], Q[2])}) == (
         [Q[0], Q[1]], [P[0], P[1]], (Q[0], P[2]), {(P[2], HID[0]), (P[2], HID[1])})
     # All-zero targets: no non-singular block.
-    assert find_block(system({}), set()) is None
+    assert find_block(BlockTable(system({})), set()) is None
 
 
 def test_propagate_uses_a_block_only_when_allowed():

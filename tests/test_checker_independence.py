@@ -60,7 +60,7 @@ def test_trusted_code_stays_small_and_its_documented_size_is_true():
     import re
     counts = {f.name: len(f.read_text().splitlines()) for f in sorted(CHECKER.glob("*.py"))}
     total = sum(counts.values())
-    assert total < 1750, total
+    assert total < 1850, total
     doc = (CHECKER.parent.parent / "docs" / "certificate-format.md").read_text()
     m = re.search(r"\*\*Size\.\*\*.*?([0-9,]+) lines in total \(`wc -l certify/checker/\*\.py`:\s*(.*?)\)",
                   doc, re.S)

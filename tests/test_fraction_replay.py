@@ -179,10 +179,13 @@ def check_propagation(core: Core, steps, matrix):
         zero = set().union(*(facts[k][0] for k in step["uses"]))
         nonzero = set().union(*(facts[k][1] for k in step["uses"]))
         need(all(k < n for k in step["uses"]), "uses must name earlier steps")
+        last = n == len(steps) - 1
+        if step["rule"] == "minor":
+            facts.append(minor_facts(core, step, matrix, zero, nonzero, last, n))
+            continue
         snk, src = core.entry(step["entry"])
         a = core.target(matrix, snk, src)
         live = [m for m in core.paths(src, snk) if not (m & zero)]
-        last = n == len(steps) - 1
         if step["rule"] == "nonzero":
             need(a != 0 and len(live) == 1 and not last, f"step {n}: nonzero")
             facts.append((set(), set(live[0])))
@@ -201,6 +204,67 @@ def check_propagation(core: Core, steps, matrix):
         else:
             raise Wrong(f"unknown step {step['rule']}")
     need(set().union(*(s["uses"] for s in steps)) >= set(range(len(steps) - 1)), "a step is not used")
+
+
+def minor_facts(core: Core, step, matrix, zero, nonzero, last, n):
+    """docs/theory.md §4 ``minor``: det over R x C of (target − monomials not
+    through H), a fresh variable on a free entry, expanded by permutations
+    with sparse dicts {frozen multiset of variables: Fraction}."""
+    import itertools
+    from collections import Counter
+    H = {label(x) for x in step["nodes"]}
+    R = [label(x) for x in step["rows"]]
+    C = [label(x) for x in step["cols"]]
+    k = len(R)
+    need(len(H) == k - 1 == len(step["nodes"]) and len(C) == k and len(set(R)) == k == len(set(C)) and 2 <= k <= 4,
+         f"step {n}: a minor is k x k over k - 1 nodes")
+
+    def cell(q, p) -> dict:
+        need(q in core.sinks and p in core.sources and q in core.nodes and p in core.nodes, f"step {n}: not in the component")
+        if (q, p) in core.dont_care:
+            return {frozenset({(("free", q, p), 1)}): Fraction(1)}
+        out = {frozenset(): core.target(matrix, q, p)}
+        for path in core.paths(p, q):
+            if len(path) == 2 and any(path == {(p, h), (h, q)} for h in H):
+                continue
+            key = frozenset((e, 1) for e in path)
+            out[key] = out.get(key, 0) - 1
+        return out
+
+    def mul(a: dict, b: dict) -> dict:
+        out: dict = {}
+        for m1, c1 in a.items():
+            for m2, c2 in b.items():
+                powers = Counter(dict(m1))
+                powers.update(dict(m2))
+                key = frozenset(powers.items())
+                out[key] = out.get(key, 0) + c1 * c2
+        return out
+
+    M = [[cell(q, p) for p in C] for q in R]
+    det: dict = {}
+    for perm in itertools.permutations(range(k)):
+        sign = (-1) ** sum(perm[i] > perm[j] for i in range(k) for j in range(i + 1, k))
+        term = {frozenset(): Fraction(sign)}
+        for i in range(k):
+            term = mul(term, M[i][perm[i]])
+        for m, c in term.items():
+            det[m] = det.get(m, 0) + c
+    constant = det.get(frozenset(), 0)
+    live = [{v for v, _ in m} for m, c in det.items() if c and m and not ({v for v, _ in m} & zero)]
+    if step["gives"] == "contradiction":
+        need(constant != 0 and not live and last, f"step {n}: minor contradiction")
+        return set(), set()
+    need(len(live) == 1, f"step {n}: minor needs one live monomial")
+    free = {v for v in live[0] if v[0] == "free"}
+    if step["gives"] == "nonzero":
+        need(constant != 0 and not last, f"step {n}: minor nonzero")
+        return set(), live[0] - free
+    var = (label(step["var"][0]), label(step["var"][1]))
+    need(step["gives"] == "zero" and constant == 0 and not free and var in live[0] and live[0] - {var} <= nonzero,
+         f"step {n}: minor zero")
+    need(last == (var in nonzero), f"step {n}: only the last step contradicts")
+    return {var}, set()
 
 
 def rank(rows: list[list[Fraction]]) -> int:

@@ -53,7 +53,7 @@ def _det(rows: list[dict], I: list[int], J: list[int], ctx):
                     key = mask | 1 << pos
                     new[key] = new.get(key, 0) + val * rows[i][c] * sign
         dp = {k: v for k, v in new.items() if v != 0}
-        need(sum(len(v) for v in dp.values()) <= MAX_TERMS, "C4: a minor is beyond this checker's bound")
+        need(sum(len(v) for v in dp.values()) <= MAX_TERMS, "a minor is beyond this checker's bound")
     return dp.get((1 << len(I)) - 1, ctx.from_dict({}))
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 from dataclasses import dataclass
 
 from flint import fmpq_mat, fmpq_poly
 
-from .constant_rank import check_c4, check_c6
+from .constant_rank import _det, check_c4, check_c6
 from .graphs import (Chain, State, check_core, closed_by_c1_c2, fingerprint, labels, pair_labels,
                      parse_support, replay)
 from .numbers import (Reject, coefficient, integer, laurent_terms, monomials, need, rational, shifted_poly,
@@ -264,8 +265,12 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
         where = f"refutation step {n}"
         need(isinstance(step, dict), f"{where}: not an object")
         rule = step.get("rule")
-        extra = ("var",) if rule == "zero" else ("rows", "cols") if rule == "block" else ()
-        fields(step, where, ("entry", "rule", "uses") + extra)
+        if rule == "minor":
+            gives = step.get("gives")
+            fields(step, where, ("rule", "nodes", "rows", "cols", "gives", "uses") + (("var",) if gives == "zero" else ()))
+        else:
+            extra = ("var",) if rule == "zero" else ("rows", "cols") if rule == "block" else ()
+            fields(step, where, ("entry", "rule", "uses") + extra)
         uses = step["uses"]
         need(isinstance(uses, list) and all(type(k) is int and 0 <= k < n for k in uses),
               f"{where}: uses must list earlier steps")
@@ -273,12 +278,15 @@ def check_propagation(state: State, comp: list, refutation, target) -> int:
         spend(1 + len(uses))
         zero = set().union(*(facts[k][0] for k in uses))
         nonzero = set().union(*(facts[k][1] for k in uses))
+        last = n == len(steps) - 1
+        if rule == "minor":
+            facts.append(_minor(state, inside, step, target, zero, nonzero, last, where))
+            continue
         (snk, src), = pair_labels([step["entry"]], where)
         need(snk in state.sinks and src in state.sources and snk in inside and src in inside
               and (snk, src) not in state.dc, f"{where}: {snk},{src} is not an observed entry of the component")
         a = target(snk, src)
         live = [m for m in state.paths(src, snk) if not (m & zero)]
-        last = n == len(steps) - 1
         if rule == "nonzero":
             need(a != 0 and len(live) == 1, f"{where}: nonzero needs a non-zero target and one live monomial")
             facts.append((set(), set(live[0])))
@@ -330,6 +338,81 @@ def _block(state: State, inside: set, step: dict, snk, src, target, where: str) 
     need(all(target(q, p) == 0 and nodes(q, p) <= H for q, p in line),
          f"{where}: the line must have target 0 and involve only the block's nodes")
     return {(h, snk) for h in H if snk in state.succ[h]} if src in C else {(src, h) for h in H if h in state.succ[src]}
+
+
+MAX_MINOR = 4
+MAX_MINOR_TERMS = 1_000_000
+
+
+def _minor(state: State, inside: set, step: dict, target, zero: set, nonzero: set, last: bool,
+           where: str) -> tuple[set, set]:
+    """A minor step (docs/theory.md §4): for nodes H and k x k entries R x C,
+    k = |H| + 1, the terms x_h[q] y_h[p] (paths p -> h -> q, h in H) form a
+    matrix of rank <= |H|, so det(target − the other monomials) = 0, with a
+    fresh variable on a free entry.  Known-zero variables drop their
+    monomials; the rest must be a non-zero constant (contradiction), a
+    constant plus one monomial (its weights are non-zero), or one monomial
+    whose other weights are non-zero (``var`` is zero).  Returns the facts."""
+    H, R, C = labels(step["nodes"], where), labels(step["rows"], where), labels(step["cols"], where)
+    k = len(R)
+    need(len(set(H)) == len(H) and k == len(H) + 1 == len(C) and 2 <= k <= MAX_MINOR
+         and len(set(R)) == k and len(set(C)) == k, f"{where}: a minor is k x k over k - 1 distinct nodes, "
+                                                     f"2 <= k <= {MAX_MINOR}")
+    cells, index = {}, {}
+    for q in R:
+        for p in C:
+            need(q in state.sinks and p in state.sources and q in inside and p in inside,
+                 f"{where}: {q},{p} is not an output/input pair of the component")
+            if (q, p) in state.dc:                        # a free entry: any value
+                cells[q, p] = [(1, [("free", q, p)])]
+            else:                                          # drop x_h[q] y_h[p], h in H
+                cells[q, p] = [(target(q, p), [])] + [(-1, sorted(m)) for m in state.paths(p, q)
+                                                      if not (len(m) == 2 and any(m == {(p, h), (h, q)} for h in H))]
+            for _, m in cells[q, p]:
+                for x in m:
+                    index.setdefault(x, len(index))
+    size = math.prod(max(len(cells[q, p]) for p in C) for q in R)   # bounds every term of the expansion
+    need(size <= MAX_MINOR_TERMS, f"{where}: the minor's expansion is beyond this checker's bound "
+                                  f"({MAX_MINOR_TERMS:,} for the product of each row's largest entry)")
+    spend(size * k + sum(len(t) for t in cells.values()))
+    from flint import fmpq_mpoly_ctx
+    ctx = fmpq_mpoly_ctx.get(tuple(f"x{i}" for i in range(max(len(index), 1))), "lex")
+
+    def poly(terms):
+        out = ctx.from_dict({})
+        for coef, m in terms:
+            e = [0] * ctx.nvars()
+            for x in m:
+                e[index[x]] += 1
+            out += ctx.from_dict({tuple(e): coef})
+        return out
+
+    det = _det([{c: poly(cells[q, p]) for c, p in enumerate(C)} for q in R], list(range(k)), list(range(k)), ctx)
+    names = sorted(index, key=index.get)
+    constant, live = 0, []
+    for e, coef in det.to_dict().items():
+        m = {names[i] for i, x in enumerate(e) if x}
+        if not m:
+            constant = coef
+        elif not (m & zero):
+            live.append(m)
+    gives = step["gives"]
+    if gives == "contradiction":
+        need(constant != 0 and not live, f"{where}: contradiction needs a non-zero constant and no live monomial")
+        need(last, f"{where}: steps after the contradiction")
+        return set(), set()
+    need(len(live) == 1, f"{where}: {gives} needs exactly one live monomial")
+    (m,) = live
+    free = {x for x in m if x[0] == "free"}
+    if gives == "nonzero":
+        need(constant != 0 and not last, f"{where}: nonzero needs a non-zero constant and must not be last")
+        return set(), m - free
+    need(gives == "zero", f"{where}: gives must be nonzero, zero or contradiction")
+    (var,) = pair_labels([step["var"]], where)
+    need(constant == 0 and var in m and not free and m - {var} <= nonzero,
+         f"{where}: zero needs constant 0 and one live monomial whose other variables are non-zero")
+    need(last == (var in nonzero), f"{where}: only the last step may (and it must) contradict")
+    return {var}, set()
 
 
 def check_not_closed(widths, layers, chain: Chain, proof) -> dict:

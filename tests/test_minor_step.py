@@ -1,0 +1,202 @@
+"""Minor steps of propagation refutations (docs/theory.md §4, ``minor``): the
+rank of a twin class's sum is at most the number of twins, so the
+determinant of one more row and column of (target − the other monomials)
+vanishes.  Engine certificates that need it, hand-made ones, the checker's
+rejection of misapplied minors, and soundness of the engine's search on
+targets that are products."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+from flint import fmpq
+
+import blockcases as B
+from certify.checker.verify import check_certificate
+from certify.engine import decide
+from certify.membership import decide_member
+from certify.patterns import build_pattern
+from certify.reductions import State, original_entry, reduce
+from certify.chains import Chain
+from certify.refutations import MinorTable, component_system, minor_groups, propagate
+from certify.support import from_masks
+
+
+def masks(text):
+    return from_masks([[[c == "1" for c in row] for row in layer.split(",")] for layer in text.split("/")])
+
+
+# Two twins on a 3 x 3 rectangle; hidden units 2 and 3 are series nodes, so
+# entries (0,0) and (1,1) are free after R2/R5.
+TWINS_FREE = "111,111,100,010/1110,1101,1100"
+# Twins 0, 1 on outputs {0, 2, 3} x inputs {0, 1, 2}; node 2 on outputs
+# {0, 1, 3} x inputs {1, 2}, alone on output 1.
+TWINS_AND_ONE = "111,111,011/111,001,110,111"
+
+
+def certificate(text) -> dict:
+    d = decide(masks(text))
+    assert d.verdict == "not_closed", d.explanation
+    return copy.deepcopy(d.certificate)
+
+
+def rejected(cert, words):
+    v = check_certificate(cert)
+    assert not v.accepted and words in v.message, v.message
+
+
+def limit(cert) -> dict:
+    return {(i, j): v for i, j, v in cert["proof"]["limit"]["nonzeros"]}
+
+
+def test_twins_with_two_free_entries_are_not_closed():
+    # docs/theory.md §4 minor, the example: one twin u = e0 + t e2,
+    # v = e0/t + e1 (its 1/t on the free entry (0,0), cancelled by the series
+    # node), the other e1 e2^T.  Limit P = e01 + e12 + e20, and
+    # det [[z00, 1, 0], [0, z11, 1], [1, 0, 0]] = 1 for all z00, z11.
+    cert = certificate(TWINS_FREE)
+    assert check_certificate(cert).accepted
+    proof = cert["proof"]
+    assert proof["rule"] == "W4"
+    assert proof["reduction"]["core"]["dont_care"] == [["2:0", "0:0"], ["2:1", "0:1"]]
+    assert limit(cert) == {(0, 1): "1", (1, 2): "1", (2, 0): "1"}
+    assert proof["refutation"]["steps"] == [
+        {"rule": "minor", "nodes": ["1:0", "1:1"], "rows": ["2:0", "2:1", "2:2"],
+         "cols": ["0:0", "0:1", "0:2"], "gives": "contradiction", "uses": []}]
+
+
+def test_twins_and_a_third_node_are_not_closed():
+    # Limit: 1 at (0,2), (1,1), (2,1), (3,0).  Output 1 sees node 2 only:
+    # u1 v1 = 1 makes both non-zero, u1 v2 = 0 then makes v2 = 0.  On
+    # outputs {0, 2, 3} x inputs {0, 1, 2} the twins' sum is
+    # [[0, -u0 v1, 1], [0, 1, 0], [1, -u3 v1, 0]], whose determinant is -1.
+    cert = certificate(TWINS_AND_ONE)
+    assert check_certificate(cert).accepted
+    assert limit(cert) == {(0, 2): "1", (1, 1): "1", (2, 1): "1", (3, 0): "1"}
+    assert cert["proof"]["refutation"]["steps"] == [
+        {"entry": ["2:1", "0:1"], "rule": "nonzero", "uses": []},
+        {"entry": ["2:1", "0:2"], "rule": "zero", "var": ["0:2", "1:2"], "uses": [0]},
+        {"rule": "minor", "nodes": ["1:0", "1:1"], "rows": ["2:0", "2:2", "2:3"],
+         "cols": ["0:0", "0:1", "0:2"], "gives": "contradiction", "uses": [1]}]
+
+
+def test_tampered_minor_steps_are_rejected():
+    def edited(text, edit):
+        cert = certificate(text)
+        edit(cert["proof"]["refutation"]["steps"])
+        return cert
+
+    def one_node(steps):          # 3 x 3 over one node: k must be |H| + 1
+        steps[-1]["nodes"] = ["1:0"]
+
+    def repeated_node(steps):
+        steps[-1]["nodes"] = ["1:0", "1:0"]
+
+    def third_node_in_h(steps):   # H = {1:0, 1:2}: twin 1:1's monomials stay in B
+        steps[-1]["nodes"] = ["1:0", "1:2"]
+
+    def no_zero_fact(steps):      # without v2 = 0 the determinant keeps u0 v2, u3 v2 terms
+        steps[:] = [dict(steps[-1], uses=[])]
+
+    def gives_nonzero(steps):
+        steps[-1]["gives"] = "nonzero"
+
+    def gives_zero(steps):
+        steps[-1]["gives"] = "zero"
+        steps[-1]["var"] = ["0:1", "1:2"]
+
+    def too_big(steps):
+        steps[-1]["nodes"] = ["1:0", "1:1", "1:2", "1:0"]
+
+    def row_as_source(steps):
+        steps[-1]["rows"][0] = "0:0"
+
+    cases = ((TWINS_AND_ONE, one_node, "a minor is k x k over k - 1 distinct nodes"),
+             (TWINS_AND_ONE, repeated_node, "a minor is k x k over k - 1 distinct nodes"),
+             (TWINS_AND_ONE, third_node_in_h, "contradiction needs a non-zero constant"),
+             (TWINS_AND_ONE, no_zero_fact, "contradiction needs a non-zero constant"),
+             (TWINS_AND_ONE, gives_nonzero, "nonzero needs exactly one live monomial"),
+             (TWINS_AND_ONE, gives_zero, "zero needs exactly one live monomial"),
+             (TWINS_AND_ONE, too_big, "a minor is k x k over k - 1 distinct nodes"),
+             (TWINS_FREE, row_as_source, "is not an output/input pair of the component"))
+    for text, edit, words in cases:
+        rejected(edited(text, edit), words)
+
+
+def test_a_changed_limit_is_rejected():
+    # (2,0) -> (2,1) in the limit of TWINS_FREE: the curve no longer tends to it.
+    cert = certificate(TWINS_FREE)
+    cert["proof"]["limit"]["nonzeros"][2] = [2, 1, "1"]
+    rejected(cert, "limit entry")
+
+
+# --- hand-made not_member certificates on dense:3,2,3 (rank <= 2) ----------------
+
+MINOR_3 = [{"rule": "minor", "nodes": ["1:0", "1:1"], "rows": ["2:0", "2:1", "2:2"],
+            "cols": ["0:0", "0:1", "0:2"], "gives": "contradiction", "uses": []}]
+
+
+def test_a_rank_three_matrix_is_refuted_by_one_minor():
+    identity = {(k, k): "1" for k in range(3)}
+    assert check_certificate(B.not_member("dense:3,2,3", identity, MINOR_3)).accepted
+    # det [[1,2,3],[4,5,6],[7,8,10]] = -3: rank 3.
+    full = {(i, j): str(v) for i, row in enumerate([[1, 2, 3], [4, 5, 6], [7, 8, 10]]) for j, v in enumerate(row)}
+    assert check_certificate(B.not_member("dense:3,2,3", full, MINOR_3)).accepted
+
+
+def test_a_rank_two_matrix_is_not_refuted():
+    # det [[1,2,3],[4,5,6],[7,8,9]] = 0: the minor is 0, no contradiction.
+    singular = {(i, j): str(3 * i + j + 1) for i in range(3) for j in range(3)}
+    rejected(B.not_member("dense:3,2,3", singular, MINOR_3), "contradiction needs a non-zero constant")
+
+
+def test_member_refutes_the_identity_through_two_hidden_units():
+    d = decide_member(build_pattern("dense:3,2,3"), [[fmpq(int(i == j)) for j in range(3)] for i in range(3)])
+    assert d.verdict == "not_member"
+    assert d.certificate["proof"]["refutation"]["steps"] == MINOR_3
+    assert check_certificate(d.certificate).accepted
+
+
+# --- the engine's search ------------------------------------------------------------
+
+def test_minor_groups_are_the_non_full_twin_classes():
+    state = reduce(State.from_chain(Chain.from_support(masks(TWINS_AND_ONE)))).final
+    comp = sorted(state.graph)
+    eqs = component_system(state, comp, lambda a, b: fmpq(0))
+    assert minor_groups(eqs) == [([(1, 0), (1, 1)], [(2, 0), (2, 2), (2, 3)], [(0, 0), (0, 1), (0, 2)])]
+    # One 3 x 3 minor: rows and columns are exactly the rectangle.
+    assert len(MinorTable(eqs).minors) == 1
+    # dense:4,3,4 reduces to a full block (three twins, min side 4 > 3): one
+    # class of three, 4 x 4 minors, C(4,4)^2 = 1 of them.
+    state = reduce(State.from_chain(Chain.from_support(build_pattern("dense:4,3,4")))).final
+    eqs = component_system(state, sorted(state.graph), lambda a, b: fmpq(0))
+    assert [len(H) for H, _, _ in minor_groups(eqs)] == [3]
+
+
+def test_propagation_with_minors_never_refutes_a_product():
+    # Soundness on members: random rational factors on the masks, targets
+    # their product; propagation with block and minor steps must find no
+    # contradiction (every step is a valid deduction).
+    rng = random.Random(7)
+    for text in (TWINS_FREE, TWINS_AND_ONE, "111,111/11,11,11", "1111,1111,1111/111,111,111,111"):
+        support = masks(text)
+        state = reduce(State.from_chain(Chain.from_support(support))).final
+        for trial in range(20):
+            weights = [[[fmpq(rng.randint(-3, 3)) * int(m) for m in row] for row in mask.tolist()]
+                       for mask in support.masks]
+            # sparse targets too: zero some weights
+            if trial % 2:
+                weights = [[[w if rng.random() < 0.6 else fmpq(0) for w in row] for row in layer] for layer in weights]
+            prod = weights[0]
+            for W in weights[1:]:
+                prod = [[sum((W[i][h] * prod[h][j] for h in range(len(prod))), fmpq(0))
+                         for j in range(len(prod[0]))] for i in range(len(W))]
+
+            def target(a, b):
+                i, j = original_entry(a, b)
+                return prod[i][j]
+
+            for comp in reduce(State.from_chain(Chain.from_support(support))).components:
+                eqs = component_system(state, comp, target)
+                assert propagate(eqs, blocks=True, minors=True) is None
