@@ -7,8 +7,8 @@ example: python bench/mutation.py --mutations 20000 --focused 5000 --seed 2026
 Applies N (default 20,000) random named mutations to every certificate in
 proofs/ and to engine certificates of the other claim kinds (the corpus and
 the oracle are tests/mutations.py; tests/test_mutation.py runs a few thousand
-of the same), then F (default 5,000) mutations focused on the C7, C8, W4 and
-W4-with-a-block-step certificates, where semantic mutations
+of the same), then F (default 5,000) mutations focused on the C7, C8, W4,
+W4-with-a-block-step and W4-with-a-minor-step certificates, where semantic mutations
 (tests/mutations.py, SEMANTIC) are drawn as often as all blind kinds
 together.  Target (issue 5): at least 10,000 mutations, zero accepted
 invalid certificates, zero crashes; a file above the size budget, a 10^6-deep
@@ -53,7 +53,8 @@ def campaign(n: int, seed: int):
 
 FOCUS = {"engine_C7": "C7 (`001,011,011/001,011,110`)", "engine_C8": "C8 (`0011,1111,0010/111,110`)",
          "engine_W4": "W4 (`001,011,101/011,101,110`)",
-         "engine_block": "W4 with a block step (`001,110,111/011,111,111`)"}
+         "engine_block": "W4 with a block step (`001,110,111/011,111,111`)",
+         "engine_minor": "W4 with a minor step (`111,111,100,010/1110,1101,1100`)"}
 
 
 def focused(n: int, seed: int):
@@ -154,7 +155,7 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"{n:,} random mutations (seed {seed}) of {len(corpus)} certificates: every file in `proofs/` and "
-        "engine certificates of every other claim and rule (W2, W3, W4, W4 refuted with a block step, routed "
+        "engine certificates of every other claim and rule (W2, W3, W4, W4 refuted with a block step and with a minor step, routed "
         "with propagation and with "
         "Nullstellensatz, C1, C5, C4, C6, C7, C8, components, unknown, optimum_exists, no_optimum, member, not_member "
         f"with propagation, Nullstellensatz and no path); {elapsed:.0f} s in all. An accepted mutant "
@@ -163,7 +164,7 @@ def main() -> None:
         "cofactor order; or the engine, run without its self-check on the mutant's question, emits "
         "exactly the mutant's proof; or an independent replay (reduction steps on the engine's "
         "networkx state, propagation with the engine's path enumeration (block steps: networkx paths, "
-        "rank in sympy), factors multiplied with "
+        "rank in sympy; minor steps: determinant in sympy), factors multiplied with "
         "`fractions`, C4/C6 algebra redone in sympy on the engine's own fibre matrix, C7 and C8 "
         "decision trees walked (C8 minors checked on the engine's reduced state and solved values recomputed) "
         "and every leaf's path sums expanded in sympy on the engine's own reduced state). "
@@ -183,8 +184,9 @@ def main() -> None:
         + f"Rejections without a specific reason (the checker's generic "
         f"\"malformed proof\" fallback): {unclear}.",
         "",
-        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7, C8, W4 and "
-        "W4-with-a-block-step certificates alone, where besides every kind above three semantic mutations "
+        f"Focused on the new rules: {nf:,} further mutations (seed {seed}) of the C7, C8, W4, "
+        "W4-with-a-block-step and W4-with-a-minor-step certificates alone, where besides every kind above four "
+        "semantic mutations "
         "are drawn as often as all of those "
         "together: `leaf_rescale` multiplies one hidden node's in-edge weights in one C7 or C8 leaf by a constant, "
         "possibly times `a_k` or `1/a_k`, and divides its out-edge weights by the same (valid exactly when "
@@ -192,7 +194,9 @@ def main() -> None:
         "the curve (the product is unchanged); a quarter of the time only one side is rescaled, which breaks "
         "the identities or moves the limit; `block_move` permutes a block step's rows or columns or moves "
         "its entry along its line (valid), or replaces one row, one column or the entry by another sink or "
-        f"source of the core (valid only if the rule still holds). {felapsed:.0f} s.",
+        "source of the core (valid only if the rule still holds); `minor_move` permutes a minor step's rows or "
+        "columns (valid: the determinant changes sign only) or replaces a row, a column or a node of H by "
+        f"another of the core (valid only if the step still gives its fact). {felapsed:.0f} s.",
         "",
         "| certificate | mutation | applied | rejected | accepted, still valid | accepted invalid | crashes |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -205,7 +209,7 @@ def main() -> None:
         "",
         f"Of the still-valid focused mutants, {ftotal['independent replay']:,} were re-verified independently "
         "(C7 and C8 path sums expanded in sympy, curve limits multiplied out with `fractions` and refutations "
-        "replayed, block steps included), "
+        "replayed, block and minor steps included), "
         f"{ftotal['equivalent']:,} equivalent, {ftotal['engine proof']:,} the engine's own proof; "
         f"rejections without a specific reason: {funclear}"
         + ("." if not ffailures else f"; {len(ffailures)} FAILURES."),

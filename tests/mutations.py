@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CLAIMS = ("closed", "not_closed", "unknown", "optimum_exists", "no_optimum", "member", "not_member")
 RULES = ("layer", "C3", "components", "reduce", "C1", "C2", "C5", "C4", "C6", "C7", "C8", "W1", "W2", "W3", "W4",
          "routed", "R1", "R2",
-         "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "block", "contradiction", "factors", "refutation",
+         "R4", "R5", "R5-drop", "R6", "R7", "nonzero", "zero", "block", "minor", "contradiction", "factors", "refutation",
          "training-set", "no-hidden-layer", "one-hidden-layer")
 RATIONAL = re.compile(r"^-?(0|[1-9][0-9]*)(/[1-9][0-9]*)?$")
 LABEL = re.compile(r"^(0|[1-9][0-9]*):(0|[1-9][0-9]*)$")
@@ -77,6 +77,7 @@ def _engine_certificates() -> dict:
             ("W3", rows("001,110,111/011,011,101")),
             ("W4", rows("001,011,101/011,101,110")),           # W3's cross over a background
             ("block", rows("001,110,111/011,111,111")),        # W4 refuted with a block step
+            ("minor", rows("111,111,100,010/1110,1101,1100")),  # twins, refuted with a minor step
             ("routed", from_masks([[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[1, 0, 1], [0, 0, 0], [0, 0, 1]],
                                    [[1, 0, 1], [1, 1, 0], [0, 1, 1]]])),
             ("routed_nullstellensatz", from_masks([[[0, 1, 0], [1, 1, 1], [1, 0, 1]],
@@ -429,7 +430,25 @@ def block_move(c, rnd):
     return True
 
 
-SEMANTIC = {f.__name__: f for f in (leaf_rescale, curve_rescale, block_move)}
+def minor_move(c, rnd):
+    """A propagation ``minor`` step's rows or columns permuted (valid: the
+    determinant only changes sign); or one row, one column or one node of H
+    replaced by another of the core (valid only if the minor still gives the
+    same fact: mostly not)."""
+    path = _pick(c, lambda x: isinstance(x, dict) and x.get("rule") == "minor" and "rows" in x, rnd)
+    if path is None:
+        return False
+    st, core = _get(c, path), _get(c, path[:path.index("refutation")])["reduction"]["core"]
+    move = rnd.choice(["permute", "row", "col", "node"])
+    if move == "permute":
+        st[rnd.choice(["rows", "cols"])].reverse()
+    else:
+        key, pool = {"row": ("rows", "sinks"), "col": ("cols", "sources"), "node": ("nodes", "hidden")}[move]
+        st[key][rnd.randrange(len(st[key]))] = rnd.choice(core[pool])
+    return True
+
+
+SEMANTIC = {f.__name__: f for f in (leaf_rescale, curve_rescale, block_move, minor_move)}
 
 
 def byte_flip(text: str, rnd) -> bytes:
@@ -1012,13 +1031,19 @@ def _propagation_replays(mut, targets) -> bool:
         used |= set(st["uses"])
         zero = set().union(*(facts[u][0] for u in st["uses"]))
         nonzero = set().union(*(facts[u][1] for u in st["uses"]))
+        last = n == len(steps) - 1
+        if st["rule"] == "minor":
+            fact = _minor_facts(state, comp, st, M, zero, nonzero, last)
+            if fact is None:
+                return False
+            facts.append(fact)
+            continue
         snk, src = _lab(st["entry"][0]), _lab(st["entry"][1])
         if snk not in state.sinks or src not in state.sources or not {snk, src} <= comp or \
                 (snk, src) in state.dont_care:
             return False
         a = M.get(original_entry(snk, src), 0)
         live = [m for m in path_monomials(state.graph, src, snk) if not m & zero]
-        last = n == len(steps) - 1
         if st["rule"] == "nonzero" and a != 0 and len(live) == 1 and not last:
             facts.append((set(), set(live[0])))
         elif st["rule"] == "zero" and a == 0 and len(live) == 1:
@@ -1036,6 +1061,63 @@ def _propagation_replays(mut, targets) -> bool:
         else:
             return False
     return bool(steps) and used >= set(range(len(steps) - 1))
+
+
+def _minor_facts(state, comp, st, M, zero, nonzero, last):
+    """docs/theory.md §4 ``minor``, in sympy on the engine's networkx state:
+    det over rows x cols of (target − path monomials not through H, a fresh
+    symbol on a free entry), cited zeros set to 0.  -> (zero, nonzero) facts,
+    or None if a hypothesis fails."""
+    import sympy
+    from certify.reductions import original_entry
+    from certify.refutations import path_monomials
+    try:
+        H = {_strict_lab(x) for x in st["nodes"]}
+        R, C = [_strict_lab(x) for x in st["rows"]], [_strict_lab(x) for x in st["cols"]]
+    except (TypeError, ValueError, KeyError):
+        return None
+    k = len(R)
+    if not 2 <= k <= 4 or len(C) != k or len(set(R)) != k or len(set(C)) != k or len(H) != k - 1 \
+            or len(st["nodes"]) != k - 1 or not set(R) <= state.sinks & comp or not set(C) <= state.sources & comp:
+        return None
+    sym = {}
+
+    def var(e):
+        return sym.setdefault(e, sympy.Symbol(f"x{len(sym)}"))
+
+    def cell(q, p):
+        if (q, p) in state.dont_care:
+            return var(("free", q, p))
+        v = M.get(original_entry(q, p), 0)
+        out = sympy.Rational(v.numerator, v.denominator) if v else sympy.Integer(0)
+        for m in path_monomials(state.graph, p, q):
+            if not (len(m) == 2 and any(m == {(p, h), (h, q)} for h in H)):
+                out -= sympy.Mul(*(var(e) for e in m))
+        return out
+
+    det = sympy.expand(sympy.Matrix([[cell(q, p) for p in C] for q in R]).det(method="berkowitz"))
+    det = sympy.expand(det.subs({sym[e]: 0 for e in zero if e in sym}))
+    poly = sympy.Poly(det, *sym.values()) if sym else None
+    terms = poly.terms() if poly is not None else [((), det)]
+    back = {s: e for e, s in sym.items()}
+    constant = sum((c for m, c in terms if not any(m)), sympy.Integer(0))
+    live = [{back[s] for s, d in zip(sym.values(), m) if d} for m, c in terms if any(m) and c != 0]
+    gives = st.get("gives")
+    if gives == "contradiction":
+        return (set(), set()) if constant != 0 and not live and last else None
+    if len(live) != 1:
+        return None
+    free = {v for v in live[0] if v[0] == "free"}
+    if gives == "nonzero" and constant != 0 and not last:
+        return set(), live[0] - free
+    try:
+        v = (_strict_lab(st["var"][0]), _strict_lab(st["var"][1]))
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+    if gives == "zero" and constant == 0 and not free and v in live[0] and live[0] - {v} <= nonzero \
+            and last == (v in nonzero):
+        return {v}, set()
+    return None
 
 
 def _block_zeros(state, comp, st, snk, src, M):

@@ -42,7 +42,7 @@ def test_the_corpus_covers_every_claim_and_refutation(corpus):
              for p in M._sites(c, lambda x: isinstance(x, dict) and "rule" in x)}
     assert {"C3", "components", "reduce", "W1", "W2", "W3", "W4", "routed", "training-set", "factors", "C7", "C8",
             "refutation", "one-hidden-layer", "no-hidden-layer", "C1", "C5", "R1", "R2", "R4", "R5", "R6",
-            "nonzero", "zero", "block", "contradiction"} <= rules
+            "nonzero", "zero", "block", "minor", "contradiction"} <= rules
     methods = {c["proof"]["refutation"]["method"] for c in corpus.values() if "refutation" in c["proof"]}
     assert methods == {"propagation", "nullstellensatz"}
 
@@ -57,13 +57,13 @@ def test_mutations_are_rejected_or_independently_valid(corpus):
     assert not any(outcome == "crash" for _, outcome in counts)
 
 
-def test_semantic_mutations_of_c7_w4_and_block_are_rejected_or_independently_valid(corpus):
-    # Rescalings that keep the product (or C7 identity) and block steps moved
-    # within the rule are valid and must be re-verified by the oracle;
+def test_semantic_mutations_of_c7_w4_block_and_minor_are_rejected_or_independently_valid(corpus):
+    # Rescalings that keep the product (or C7 identity) and block or minor
+    # steps moved within the rule are valid and must be re-verified by the oracle;
     # one-sided, forbidden or misplaced ones must be rejected.
-    focus = {k: corpus[k] for k in ("engine_C7", "engine_W4", "engine_block")}
+    focus = {k: corpus[k] for k in ("engine_C7", "engine_W4", "engine_block", "engine_minor")}
     counts = {}
-    for name, kind, outcome, message in M.mutants(focus, 300, 4, list(M.SEMANTIC)):
+    for name, kind, outcome, message in M.mutants(focus, 600, 4, list(M.SEMANTIC)):
         assert outcome not in ("false claim", "unverified", "crash"), (name, kind, outcome, message)
         counts[(kind, outcome)] = counts.get((kind, outcome), 0) + 1
     for kind in M.SEMANTIC:
@@ -116,6 +116,29 @@ def test_the_oracle_replays_block_steps(corpus):
                     edited(rows=["2:1"], cols=["0:0"])):                   # k = 1
         assert not check_certificate(invalid).accepted
         assert M.judge(blk, invalid)[0] == "unverified"
+
+
+def test_the_oracle_replays_minor_steps(corpus):
+    # docs/theory.md §4 minor: the twins' 3 x 3 determinant is the constant 1.
+    mnr = corpus["engine_minor"]
+    assert mnr["proof"]["refutation"]["steps"] == [
+        {"rule": "minor", "nodes": ["1:0", "1:1"], "rows": ["2:0", "2:1", "2:2"], "cols": ["0:0", "0:1", "0:2"],
+         "gives": "contradiction", "uses": []}]
+
+    def edited(**change):
+        c = json.loads(json.dumps(mnr))
+        c["proof"]["refutation"]["steps"][0].update(change)
+        return c
+
+    for valid in (edited(rows=["2:2", "2:1", "2:0"]), edited(cols=["0:1", "0:0", "0:2"])):
+        assert check_certificate(valid).accepted
+        assert M.judge(mnr, valid) == ("independent replay", "the curve's limit, recomputed with fractions, "
+                                       "is the stated one; refutation unchanged or replayed")
+    for invalid in (edited(nodes=["1:0"], rows=["2:0", "2:2"], cols=["0:0", "0:2"]),   # the other twin's terms stay
+                    edited(rows=["2:0", "2:0", "2:2"]),                                  # a repeated row
+                    edited(gives="nonzero")):                                            # the last step must contradict
+        assert not check_certificate(invalid).accepted
+        assert M.judge(mnr, invalid)[0] == "unverified"
 
 
 def _c7_leaf_gauge(cert, k, powers):
