@@ -21,7 +21,8 @@ SPECS = ([f"lu:{n}" for n in range(2, 9)] + ["ul:4", "dense:4,6,3,5"]
 # Hand-worked examples of docs/theory.md, as masks (input layer first, rows by ",").
 MASKS = {"c7_two_nodes_free_entry": "001,011,011/001,011,110",      # closed: C7
          "c8_rank_one_block": "0011,1111,0010/111,110",             # closed: C8
-         "w4_block_step": "001,110,111/011,111,111"}                # not closed: W4 with a block step
+         "w4_block_step": "001,110,111/011,111,111",                # not closed: W4 with a block step
+         "w4_minor_step_twins": "111,111,100,010/1110,1101,1100"}   # not closed: W4 with a minor step
 
 PROOFS = pathlib.Path(__file__).resolve().parent.parent / "proofs"
 

@@ -78,7 +78,7 @@ def test_check_json_exit_codes_match_the_text_mode(tmp_path, capsys):
 def test_the_shipped_manifest_lists_every_shipped_certificate(capsys):
     entries = json.loads(MANIFEST.read_text())["certificates"]
     names = sorted(p.name for p in PROOFS.glob("*.json") if p.name != "MANIFEST.json")
-    assert [e["file"] for e in entries] == names and len(names) == 20
+    assert [e["file"] for e in entries] == names and len(names) == 21
     for e in entries:
         data = (PROOFS / e["file"]).read_bytes()
         cert = json.loads(data)
@@ -94,7 +94,7 @@ def test_ci_replay_line_with_the_glob_passes(capsys):
     code, out, _ = run(capsys, "check", "--json", "--manifest", MANIFEST, *files)
     report = json.loads(out)
     assert code == 0 and report["accepted"] and report["manifest"]["ok"]
-    assert len(report["files"]) == 20       # the manifest itself is not checked as a certificate
+    assert len(report["files"]) == 21       # the manifest itself is not checked as a certificate
     assert "check --manifest proofs/MANIFEST.json proofs/*.json" in (ROOT / ".ci" / "run").read_text()
 
 
