@@ -45,7 +45,7 @@ def c7_failure(state, comp) -> str:
         return "C7: the component is beyond the search's size bounds"
 
     def stuck(zero, nonzero):
-        val, wishes = onto.section(prob, zero, nonzero)
+        val, wishes, _ = onto.section(prob, zero, nonzero)
         if val is not None:
             return None
         wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0]))

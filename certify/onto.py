@@ -14,7 +14,8 @@ The search is a propagation solver with a depth-first choice of constants
 (1, then 0) for weights that no equation determines; where an equation
 could be solved but for an entry not yet known non-zero, that entry is a
 *wish*, and the tree splits on the most wished entry.  Three branching
-orders are tried per leaf.  For C8 the tree may also *solve* an entry from a
+orders are tried per leaf, then a fourth that also tries ``2 a_e`` to split
+a sum ``s + t = a_e``.  For C8 the tree may also *solve* an entry from a
 minor once its partner entry is known non-zero.  All bounds are work counts,
 never time, so the verdict is the same on every machine.
 """
@@ -32,6 +33,9 @@ MAX_EDGES = 40
 MAX_PATHS = 64          # paths into one entry
 MAX_LEAVES = 64
 MAX_SEARCH = 4_000      # depth-first nodes per leaf
+SUMS_SEARCH = 500       # ... in the fourth order, which branches more and rarely needs many
+MAX_MULTIPLES = 2       # values 2 a_e tried for a weight, after 1 and 0
+ORDERS = ("constrained", "index", "sinks", "sums")   # branching orders, in turn
 
 # A Laurent polynomial in the entries: {exponent tuple (may be negative): fmpq}.
 
@@ -117,6 +121,7 @@ class _Search:
                  solved: dict | None = None):
         self.prob, self.zero, self.nonzero, self.order = prob, zero, nonzero, order
         self.rhs = [prob.target(k, zero, solved) for k in range(prob.m)]
+        self.solved = solved or {}
         self.wishes: Counter = Counter()
         self.nodes = 0
 
@@ -171,13 +176,13 @@ class _Search:
 
     def run(self, val: dict):
         self.nodes += 1
-        if self.nodes > MAX_SEARCH:
+        if self.nodes > (SUMS_SEARCH if self.order == "sums" else MAX_SEARCH):
             return None
         if not self._propagate(val):
             return None
         free = [v for v in range(len(self.prob.edges)) if v not in val]
         if not free:
-            return val
+            return val if self._allowed(val) else None
         if self.order == "constrained":
             # A weight of the most constrained open equation (fewest open
             # weights in its live monomials): its value then propagates.
@@ -187,13 +192,24 @@ class _Search:
                 if open_ and (best is None or len(open_) < len(best)):
                     best = open_
             pick = min(best) if best else free[0]
+        elif self.order == "sums":
+            # A weight of an open equation with the most live monomials: a
+            # sum is split (1, or 2a against -a) before its terms are forced.
+            best, size = None, 1
+            for paths in self.prob.paths:
+                live = [m for m in paths if all(val.get(v, True) for v in m)]
+                open_ = {v for m in live for v in m if v not in val}
+                if open_ and len(live) > size:
+                    best, size = open_, len(live)
+            pick = min(best) if best else free[0]
         elif self.order == "index":
             pick = free[0]
         else:                   # "sinks": the out-factors first (directions), then the rest
             heads = [v for v in free if self.prob.edges[v][1] in self.prob.sinks]
             pick = (heads or free)[0]
         one, zero = {(0,) * self.prob.m: fmpq(1)}, {}
-        for c in (one, zero):
+        # The 2 a_e values only in the fourth order, so the first three search as before.
+        for c in [one, zero] + (self._multiples(pick, val) if self.order == "sums" else []):
             trial = dict(val)
             trial[pick] = c
             got = self.run(trial)
@@ -201,21 +217,48 @@ class _Search:
                 return got
         return None
 
+    def _allowed(self, val: dict) -> bool:
+        """The leaf's weights use only entries neither tested zero nor solved,
+        inverted only where tested non-zero (what the checker allows)."""
+        return all(not (p and (k in self.zero or k in self.solved)) and (p >= 0 or k in self.nonzero)
+                   for w in val.values() for e in w for k, p in enumerate(e))
+
+    def _multiples(self, pick: int, val: dict) -> list[dict]:
+        """Twice the target of an entry whose open monomials hold ``pick``: in
+        ``s + t = a`` it makes ``s = 2a`` and leaves ``t = -a``, both
+        invertible where ``a`` is, where 1 would leave ``t = a - 1``."""
+        out = []
+        for k, (paths, rhs) in enumerate(zip(self.prob.paths, self.rhs)):
+            # Raw entries only: a solved entry's value may hold entries solved
+            # after it, which may not occur in a weight.
+            if rhs and k not in self.solved and any(pick in m and all(val.get(v, True) for v in m) for m in paths):
+                c = {e: 2 * x for e, x in rhs.items()}
+                if c not in out:
+                    out.append(c)
+        return out[:MAX_MULTIPLES]
+
 
 def section(prob: Problem, zero: frozenset, nonzero: frozenset,
-            solved: dict | None = None) -> tuple[dict | None, Counter]:
+            solved: dict | None = None) -> tuple[dict | None, Counter, Counter]:
     """Weights solving every entry on the branch (entries in ``zero`` are 0,
     those in ``nonzero`` invertible, those in ``solved`` equal to the given
-    Laurent polynomials), or None; and the wished entries."""
+    Laurent polynomials), or None; the entries the first three orders wish
+    non-zero, and those the fourth wishes."""
     unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
     wishes: Counter = Counter()
-    for order in ("constrained", "index", "sinks"):   # each finds sections the others miss
+    last: Counter = Counter()
+    for order in ORDERS:   # each finds sections the others miss
         s = _Search(prob, zero, nonzero, order, solved)
         val = s.run({v: {} for v in unused})
-        wishes.update(s.wishes)
+        if order == "sums":
+            # Its wishes count only where nothing else is wished (_tree), so
+            # that it never redirects a tree the other orders would find.
+            last = s.wishes
+        else:
+            wishes.update(s.wishes)
         if val is not None:
-            return val, wishes
-    return None, wishes
+            return val, wishes, last
+    return None, wishes, last
 
 
 def _at_zero(solved: dict, k: int) -> dict:
@@ -232,7 +275,7 @@ def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list,
     if budget[0] < 0:
         return None
     solved = solved or {}
-    val, wishes = section(prob, zero, nonzero, solved)
+    val, wishes, last = section(prob, zero, nonzero, solved)
     if val is not None:
         return {"weights": [[prob.edges[v][0], prob.edges[v][1], _terms(val[v])] for v in sorted(val) if val[v]]}
     open_ = [k for k in range(prob.m) if k not in zero and k not in nonzero and k not in solved]
@@ -249,6 +292,8 @@ def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list,
         # Entries of minors are worth testing: a non-zero one lets its partner be solved.
         wishes.update(k for quad in prob.minors for k in quad if k in open_)
     wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0])) if k in open_]
+    if not wished:      # only the fourth order's wishes are left
+        wished = [k for k, _ in sorted(last.items(), key=lambda kv: (-kv[1], kv[0])) if k in open_]
     if not wished:
         return None
     k = wished[0]

@@ -2,6 +2,7 @@
 and §4: the worked examples, cross-checks against exact membership, and the
 two rules never contradicting each other."""
 
+import copy
 import random
 from collections import Counter
 
@@ -48,6 +49,38 @@ def test_the_c7_example_is_closed_and_was_unknown_before_c7(monkeypatch):
     assert decided(rows(C7_EXAMPLE)).verdict == "unknown"
 
 
+# docs/theory.md §3 C7, the split example: u v^T on {0,2} x {0,2} and x y^T on
+# {1,2} x {1,2}, (0,0) and (1,1) free; a22 = u2 v2 + x2 y2 is split 2a22 - a22.
+SPLIT_EXAMPLE = "101,011,100,010/1010,0101,1100"
+
+
+def test_a_sum_split_as_2a_minus_a_closes_two_overlapping_nodes(monkeypatch):
+    d = decided(rows(SPLIT_EXAMPLE), "closed")
+    (part,) = d.certificate["proof"]["components"]
+    assert part["rule"] == "C7"
+    assert part["entries"] == [["2:0", "0:2"], ["2:1", "0:2"], ["2:2", "0:0"], ["2:2", "0:1"], ["2:2", "0:2"]]
+    tree = part["tree"]
+    # The first three orders wish a12 and a21 non-zero (their zero branches are
+    # single leaves); with both non-zero only the split is left, which needs a22 != 0.
+    tests = [tree["test"], tree["nonzero"]["test"], tree["nonzero"]["nonzero"]["test"]]
+    assert tests == [["2:1", "0:2"], ["2:2", "0:1"], ["2:2", "0:2"]]
+    last = tree["nonzero"]["nonzero"]["nonzero"]
+    leaf = {(a, b): w for a, b, w in last["weights"]}
+    assert leaf[("1:0", "2:2")] == [[[[4, 1]], "2"]] and leaf[("1:1", "2:2")] == [[[[4, 1]], "-1"]]
+    # Tampered: 3 a22 - a22 is not a22.
+    bad = copy.deepcopy(d.certificate)
+    for e in bad["proof"]["components"][0]["tree"]["nonzero"]["nonzero"]["nonzero"]["weights"]:
+        if e[:2] == ["1:0", "2:2"]:
+            e[2] = [[[[4, 1]], "3"]]
+    assert not check_certificate(bad).accepted
+    # Without the 2 a_e values (and the fourth order) the search is stuck.
+    import certify.onto as onto
+    monkeypatch.setattr(onto, "MAX_MULTIPLES", 0)
+    onto._CACHE.clear()
+    assert decided(rows(SPLIT_EXAMPLE)).verdict == "unknown"
+    onto._CACHE.clear()
+
+
 def _reached(support):
     prod = np.eye(support.widths[0], dtype=np.int64)
     for m in support.masks:
@@ -55,7 +88,7 @@ def _reached(support):
     return prod > 0
 
 
-@pytest.mark.parametrize("text, patterns", [(C7_EXAMPLE, range(5)), (DEEP_EXAMPLE, [2])])
+@pytest.mark.parametrize("text, patterns", [(C7_EXAMPLE, range(5)), (DEEP_EXAMPLE, [2]), (SPLIT_EXAMPLE, range(5))])
 def test_c7_means_every_matrix_on_the_reached_entries_is_a_product(text, patterns):
     """Independent of C7: exact membership (a solver plus the checker) finds
     factors for matrices with zeros in the patterns the tree splits on."""
