@@ -359,13 +359,18 @@ def main() -> None:
         lines += [f"{text}  {core_text(core)}" for text, core in free["open"]]
         lines += ["```", "",
                   "C8 (added after this enumeration was first run) closed 44 of the 63 supports it first "
-                  "left unknown, and a third branching order in C7's search 2 more; C7's search is stuck "
-                  "on the rest. Worked by hand, not yet by a rule: "
-                  "`111,111,100,010/1110,1101,1100` (two 3 x 3 twins, (0,0) and (1,1) free) is not "
-                  "closed: `P = e02 + e10 + e21` has `det(P - a e00 - b e11) = 1` for all `a`, `b`, so it "
-                  "is not a product, while `P + ε e22` is (take `ab = -1/ε`); the witness rules miss it "
-                  "because its refutation is a 3 x 3 determinant, beyond propagation and the "
-                  "degree-2 Nullstellensatz search."]
+                  "left unknown, and a third branching order in C7's search 2 more. Minor steps on twin "
+                  "classes (docs/theory.md §4 `minor`) then proved 4 of the 17 left not closed, all with "
+                  "the two nodes on one rectangle (`111,111,100,010/1110,1101,1100` is the worked example: "
+                  "limit `P = e01 + e12 + e20`, `det [[z00, 1, 0], [0, z11, 1], [1, 0, 0]] = 1`), and C7's "
+                  "fourth order, which splits a sum `s + t = a` as `2a − a` (docs/theory.md §3 C7), closed "
+                  "3 more (`101,011,100,010/1010,0101,1100` is its worked example): 17, then 13, now "
+                  "the 10 above. On these 10, exact membership (`certify member`) finds factors for every "
+                  "random target tried (four per support, entries in -3..5, a fifth of them zero) except "
+                  "two where it answers unknown, so they look onto; C7 cannot show it because the choice "
+                  "they need avoids a condition that is not an entry being zero (in "
+                  "`11,11,10,01/1000,0110,0101,1100` the second node's input vector must not be parallel "
+                  "to row 0), and its tree tests only whether entries are zero."]
     write_section("width_two.py", lines)
 
 
