@@ -200,3 +200,45 @@ def test_propagation_with_minors_never_refutes_a_product():
             for comp in reduce(State.from_chain(Chain.from_support(support))).components:
                 eqs = component_system(state, comp, target)
                 assert propagate(eqs, blocks=True, minors=True) is None
+
+
+def _many_paths_minor(width: int) -> dict:
+    """A not_closed certificate whose only step is a 2 x 2 minor over one node
+    of a deep component: its entries hold width^5 path monomials each
+    (found by an adversarial review: summing them term by term took hours)."""
+    from certify.checker.graphs import fingerprint
+    depth, w = 5, width
+    layers = [{"shape": [w + 1, 3], "nonzeros": [[i, j] for i in range(w) for j in (0, 1)] + [[w, 2]]}]
+    layers += [{"shape": [w + 1, w + 1], "nonzeros": [[i, j] for i in range(w) for j in range(w)] + [[w, w]]}
+               for _ in range(depth - 1)]
+    layers.append({"shape": [2, w + 1], "nonzeros": [[0, j] for j in range(w + 1)] + [[1, w]]})
+    L = len(layers)
+
+    def key(s):
+        return tuple(map(int, s.split(":")))
+
+    hidden = [f"{l}:{i}" for l in range(1, L) for i in range(w + 1)]
+    nodes = sorted([f"0:{i}" for i in range(3)] + hidden + [f"{L}:{i}" for i in range(2)], key=key)
+    edges = sorted(([f"{l - 1}:{j}", f"{l}:{i}"] for l, m in enumerate(layers, 1) for i, j in m["nonzeros"]),
+                   key=lambda e: (key(e[0]), key(e[1])))
+    support = {"layers": layers}
+    return {"format": "certify-certificate/1", "claim": "not_closed", "support_sha256": fingerprint(support),
+            "support": support,
+            "proof": {"rule": "W1", "reduction": {"steps": [{"rule": "R6", "components": [nodes]}],
+                                                  "core": {"sources": [f"0:{i}" for i in range(3)],
+                                                           "sinks": [f"{L}:0", f"{L}:1"], "hidden": hidden,
+                                                           "edges": edges, "dont_care": []}},
+                      "component": 0, "curve": [[] for _ in range(L)], "limit": {"shape": [2, 3], "nonzeros": []},
+                      "refutation": {"method": "propagation", "steps": [
+                          {"rule": "minor", "nodes": ["1:0"], "rows": [f"{L}:0", f"{L}:1"], "cols": ["0:0", "0:1"],
+                           "gives": "contradiction", "uses": []}]}}}
+
+
+def test_a_minor_over_too_many_path_monomials_is_refused_and_a_smaller_one_replayed():
+    # width 7: 7^5 = 16,807 monomials in entry (6:0, 0:0), over the 10,000 bound.
+    v = check_certificate(_many_paths_minor(7))
+    assert not v.accepted and "more than 10,000 monomials" in v.message, v.message
+    # width 4: 4^5 = 1,024 monomials, replayed; the determinant is not a constant
+    # (the limit is 0 and the paths stay), so the contradiction is refused.
+    v = check_certificate(_many_paths_minor(4))
+    assert not v.accepted and "contradiction needs a non-zero constant" in v.message, v.message

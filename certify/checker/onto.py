@@ -120,7 +120,7 @@ def check_c7(state, comp: list, proof: dict, rule: str = "C7") -> None:
             return ctx.from_dict({tuple(n * x for x in s): 1})
 
         for k, ps in enumerate(paths):
-            total = ctx.from_dict({})
+            total: dict = {}    # summed here, converted once (adding polynomials term by term is quadratic)
             for path in ps:
                 # A path's product has at most prod(term counts) terms, and so has every
                 # partial product: bound that (not the sum) before multiplying; 0 if a weight is.
@@ -132,7 +132,9 @@ def check_c7(state, comp: list, proof: dict, rule: str = "C7") -> None:
                     term = power(longest - len(path))
                     for w in ws:
                         term *= w
-                    total += term
+                    for e, c in term.to_dict().items():
+                        total[e] = total.get(e, 0) + c
+            total = ctx.from_dict({e: c for e, c in total.items() if c != 0})
             want = ctx.from_dict({tuple(x + longest * y for x, y in zip(e, s)): c for e, c in targets[k].items()})
             what = "0" if k in zero else "its solved value" if k in solved else f"a_{k}"
             need(total == want, f"{rule}: the path sum at entry {entries[k]} is not {what}")

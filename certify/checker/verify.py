@@ -342,6 +342,7 @@ def _block(state: State, inside: set, step: dict, snk, src, target, where: str) 
 
 MAX_MINOR = 4
 MAX_MINOR_TERMS = 1_000_000
+MAX_MINOR_CELL = 10_000      # monomials in one entry of a minor
 
 
 def _minor(state: State, inside: set, step: dict, target, zero: set, nonzero: set, last: bool,
@@ -368,24 +369,27 @@ def _minor(state: State, inside: set, step: dict, target, zero: set, nonzero: se
             else:                                          # drop x_h[q] y_h[p], h in H
                 cells[q, p] = [(target(q, p), [])] + [(-1, sorted(m)) for m in state.paths(p, q)
                                                       if not (len(m) == 2 and any(m == {(p, h), (h, q)} for h in H))]
+            need(len(cells[q, p]) <= MAX_MINOR_CELL, f"{where}: entry {q},{p} of the minor has more than "
+                                                       f"{MAX_MINOR_CELL:,} monomials, beyond this checker's bound")
             for _, m in cells[q, p]:
                 for x in m:
                     index.setdefault(x, len(index))
     size = math.prod(max(len(cells[q, p]) for p in C) for q in R)   # bounds every term of the expansion
     need(size <= MAX_MINOR_TERMS, f"{where}: the minor's expansion is beyond this checker's bound "
                                   f"({MAX_MINOR_TERMS:,} for the product of each row's largest entry)")
-    spend(size * k + sum(len(t) for t in cells.values()))
+    # Each cell's exponent vectors cost (terms x variables); the expansion, its size.
+    spend(size * k + sum(len(t) for t in cells.values()) * max(len(index), 1))
     from flint import fmpq_mpoly_ctx
     ctx = fmpq_mpoly_ctx.get(tuple(f"x{i}" for i in range(max(len(index), 1))), "lex")
 
     def poly(terms):
-        out = ctx.from_dict({})
+        out: dict = {}          # summed here, converted once (adding polynomials term by term is quadratic)
         for coef, m in terms:
             e = [0] * ctx.nvars()
             for x in m:
                 e[index[x]] += 1
-            out += ctx.from_dict({tuple(e): coef})
-        return out
+            out[tuple(e)] = out.get(tuple(e), 0) + coef
+        return ctx.from_dict({e: c for e, c in out.items() if c != 0})
 
     det = _det([{c: poly(cells[q, p]) for c, p in enumerate(C)} for q in R], list(range(k)), list(range(k)), ctx)
     names = sorted(index, key=index.get)
