@@ -14,8 +14,8 @@ The search is a propagation solver with a depth-first choice of constants
 (1, then 0) for weights that no equation determines; where an equation
 could be solved but for an entry not yet known non-zero, that entry is a
 *wish*, and the tree splits on the most wished entry.  Three branching
-orders are tried per leaf, then a fourth that also tries ``2 a_e`` to split
-a sum ``s + t = a_e``.  For C8 the tree may also *solve* an entry from a
+orders are tried per leaf, then, where they wish nothing, a fourth that also
+tries ``2 a_e`` to split a sum ``s + t = a_e``.  For C8 the tree may also *solve* an entry from a
 minor once its partner entry is known non-zero.  All bounds are work counts,
 never time, so the verdict is the same on every machine.
 """
@@ -248,6 +248,8 @@ def section(prob: Problem, zero: frozenset, nonzero: frozenset,
     wishes: Counter = Counter()
     last: Counter = Counter()
     for order in ORDERS:   # each finds sections the others miss
+        if order == "sums" and wishes:
+            break               # the tree splits here anyway: the fourth order only where it would stop
         s = _Search(prob, zero, nonzero, order, solved)
         val = s.run({v: {} for v in unused})
         if order == "sums":
