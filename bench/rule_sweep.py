@@ -94,11 +94,11 @@ def main() -> None:
               "first (the slowest support of the exhaustive study took 1.29 s, on a loaded machine). "
               "The last stage's additions run only where everything else fails: the witness search with "
               "minor steps only on components with a twin class, and C7's fourth order (500 search nodes "
-              "per leaf; 4,000 closed the same supports here but made some unknown answers 3.7 times "
-              "slower) only at tree nodes where the other three orders find no factorisation. On six "
-              "supports that stay unknown (the three of `bench/twin_classes.py` and three of the exhaustive "
-              "study) an answer took 0.06-1.8 s before them and 0.11-2.7 s after (engine alone, the same "
-              "loaded machine); the sample C7's fourth order closes here, 1.97 s.", ""]
+              "per leaf) only at tree nodes where the other three orders find no factorisation and wish "
+              "no entry non-zero, where the tree would stop (run at every node where they fail, it made "
+              "the unknown samples of `random:4,4,4:0.5:0..299` twice as slow). On six supports that "
+              "stay unknown (the three of `bench/twin_classes.py` and three of the exhaustive study) an "
+              "answer took 0.05-1.67 s before them and 0.06-2.02 s after (engine alone, same machine).", ""]
     write_section("rule_sweep.py", lines)
 
 
