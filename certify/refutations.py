@@ -198,7 +198,6 @@ class BlockTable:
                     if lines:
                         self.blocks.append((list(R), list(C), [by[(r, c)][0] for r in R for c in C], lines))
 
-
     def steps(self) -> list[tuple]:
         """For the current targets: (R, C, line entry, variables) of every
         line with target 0 through a non-singular block, in search order."""
