@@ -195,13 +195,19 @@ class _Search:
         elif self.order == "sums":
             # A weight of an open equation with the most live monomials: a
             # sum is split (1, or 2a against -a) before its terms are forced.
-            best, size = None, 1
-            for paths in self.prob.paths:
+            best, size, ready = None, 1, None
+            for paths, rhs in zip(self.prob.paths, self.rhs):
                 live = [m for m in paths if all(val.get(v, True) for v in m)]
                 open_ = {v for m in live for v in m if v not in val}
                 if open_ and len(live) > size:
                     best, size = open_, len(live)
-            pick = min(best) if best else free[0]
+                if ready is None and rhs and len(live) > 1:
+                    for m in live:
+                        left = [v for v in m if v not in val]
+                        if len(left) == 1:
+                            ready = left[0]
+                            break
+            pick = ready if ready is not None else min(best) if best else free[0]
         elif self.order == "index":
             pick = free[0]
         else:                   # "sinks": the out-factors first (directions), then the rest
@@ -231,8 +237,22 @@ class _Search:
         for k, (paths, rhs) in enumerate(zip(self.prob.paths, self.rhs)):
             # Raw entries only: a solved entry's value may hold entries solved
             # after it, which may not occur in a weight.
-            if rhs and k not in self.solved and any(pick in m and all(val.get(v, True) for v in m) for m in paths):
+            if not rhs or k in self.solved:
+                continue
+            for m in paths:
+                if pick not in m or not all(val.get(v, True) for v in m):
+                    continue
+                # Make the whole monomial 2 a_e where its other weights are known and invertible.
                 c = {e: 2 * x for e, x in rhs.items()}
+                rest = {(0,) * self.prob.m: fmpq(1)}
+                for v in m:
+                    if v != pick:
+                        rest = _mul(rest, val[v]) if v in val else None
+                        if rest is None:
+                            break
+                inv = self._invertible(rest) if rest is not None else None
+                if inv is not None:
+                    c = _mul(c, inv)
                 if c not in out:
                     out.append(c)
         return out[:MAX_MULTIPLES]
