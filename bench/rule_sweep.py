@@ -47,7 +47,7 @@ def run_one(args):
     if stage < 1:
         cr._prove_c4 = lambda state, comp: None      # the engine before C4/C6
     if stage < 3:
-        wi.SEARCHES["twins"] = ()                    # the engine before minor steps
+        wi.SEARCHES["minors"] = ()                    # the engine before minor steps
         onto.ORDERS = onto.ORDERS[:3]                # ... and before C7's sum split
     if stage < 2:
         onto.prove_onto = lambda state, comp: None   # ... and before C7/C8

@@ -155,7 +155,7 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
     """``rules="core"`` keeps to the first rule set (W1; C0-C3), the baseline
     the exhaustive study compares against; ``"all"`` adds W2-W4, routing,
     C4-C8, and last, when no closedness proof is found, the witness search
-    with minor steps on twin classes; ``"routed"`` is ``"all"`` without that
+    with minor steps on twin classes and single nodes; ``"routed"`` is ``"all"`` without that
     last search (routing decides many small chains)."""
     chain = Chain.from_support(support)
     # Structured closed chains (dense, butterfly, Monarch, block-diagonal)
@@ -191,8 +191,8 @@ def decide(support: Support, *, self_check: bool = True, progress=_quiet, rules:
 
     if reduction is not None and rules == "all":
         # Last, as it is the costliest search and a closed support never needs it.
-        progress("looking for a witness with minor steps on twin classes")
-        witness = find_witness(support, original, reduction, "twins")
+        progress("looking for a witness with minor steps (twin classes, single nodes)")
+        witness = find_witness(support, original, reduction, "minors")
         if witness is not None:
             return _not_closed(support, reduction, witness, self_check, progress)
 

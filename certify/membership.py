@@ -33,7 +33,7 @@ from .chains import Chain
 from .errors import InputError
 from .laurent import Laurent
 from .reductions import State, lift, original_entry, reduce
-from .refutations import component_system, nullstellensatz, propagate
+from .refutations import MinorTable, component_system, nullstellensatz, propagate
 from .support import Support
 from .witnesses import layer_matrices, multiply
 
@@ -236,7 +236,7 @@ def decide_member(support: Support, M: list[list[fmpq]], *, self_check: bool = T
         eqs = component_system(state, comp, target)
         if eqs is None:
             return MemberDecision("unknown", f"unknown: component {k} is too large to write out")
-        steps = propagate(eqs, minors=True)
+        steps = propagate(eqs, minors=MinorTable(eqs, singles=True))
         if steps is not None:
             proof = dict(base, component=k, refutation={"method": "propagation", "steps": steps})
             return _finish(support, "not_member", proof,

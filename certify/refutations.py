@@ -231,11 +231,13 @@ MAX_MINOR = 4            # minor steps: k x k minors, k = |H| + 1 <= 4
 MAX_MINORS = 2000        # candidate minors per system
 
 
-def minor_groups(equations: list[Equation]) -> list[tuple]:
-    """Twin classes as the equations see them: nodes h with the same set of
-    source -> h edges and h -> sink edges (among the equations' monomials),
-    at least two of them, fewer than both sides.  Returns [(H, rows, cols),
-    ...], the candidates for minor steps."""
+def minor_groups(equations: list[Equation], singles: bool = False) -> list[tuple]:
+    """The node sets H of minor steps, as the equations see them: the twin
+    classes (nodes h with the same set of source -> h edges and h -> sink
+    edges among the equations' monomials, at least two of them, fewer than
+    both sides); with ``singles``, then every node with at least two rows
+    and two columns alone (its 2 x 2 minors, the other nodes' monomials on
+    the target's side).  Returns [(H, rows, cols), ...]."""
     sinks = {eq.entry[0] for eq in equations}
     sources = {eq.entry[1] for eq in equations}
     ins: dict = {}
@@ -251,9 +253,14 @@ def minor_groups(equations: list[Equation]) -> list[tuple]:
     for h in set(ins) & set(outs):
         classes.setdefault((frozenset(ins[h]), frozenset(outs[h])), []).append(h)
     out = []
-    for (cols, rows), H in sorted(classes.items(), key=lambda kv: sorted(kv[1])):
+    ordered = sorted(classes.items(), key=lambda kv: sorted(kv[1]))
+    for (cols, rows), H in ordered:
         if 2 <= len(H) < min(len(rows), len(cols)) and len(H) + 1 <= MAX_MINOR:
             out.append((sorted(H), sorted(rows), sorted(cols)))
+    if singles:
+        for (cols, rows), H in ordered:
+            if min(len(rows), len(cols)) >= 2:
+                out.extend(([h], sorted(rows), sorted(cols)) for h in sorted(H))
     return out
 
 
@@ -271,10 +278,10 @@ class MinorTable:
     fixed; targets and known-zero variables vary, so values are cached on
     them (the witness search refutes many targets on one system)."""
 
-    def __init__(self, equations: list[Equation]):
+    def __init__(self, equations: list[Equation], singles: bool = False):
         by_entry = {eq.entry: eq for eq in equations}
         self.minors = []
-        for H, rows, cols in minor_groups(equations):
+        for H, rows, cols in minor_groups(equations, singles):
             Hs = set(H)
             blocks = itertools.product(itertools.combinations(rows, len(H) + 1),
                                        itertools.combinations(cols, len(H) + 1))

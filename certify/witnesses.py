@@ -207,7 +207,7 @@ def find_cross(state: State, comp: list[Node], max_side: int = 8, budget: Budget
     n = len(tf.hidden)
     # Built once: only the targets change from candidate to candidate.
     block_table = BlockTable(eqs) if blocks else False
-    table = MinorTable(eqs) if minors else False
+    table = MinorTable(eqs, singles=True) if minors else False
     for r, c in itertools.product(range(len(tf.sinks)), range(len(tf.sources))):
         cover = [k for k in range(n) if tf.U[r, k] and tf.V[k, c]]
         groups = [(k,) for k in cover] if tf.D[r, c] else list(itertools.combinations(cover, 2))
@@ -366,19 +366,20 @@ def find_background(state: State, comp: list[Node], budget: Budget | None = None
     return None
 
 
-TWIN_CANDIDATES = 5_000   # candidate limits per decide with minor steps
+MINOR_CANDIDATES = 5_000   # candidate limits per decide with minor steps
 
 
-def find_twins(state: State, comp: list[Node], budget: Budget | None = None) -> Local | None:
-    """W3 and W4 again, the refutation now with minor steps on the twin
-    classes (|H| nodes, same rectangle, 1 < |H| < both sides): the rank of
-    their sum is at most |H|, which separate rank-one nodes do not see."""
+def find_minors(state: State, comp: list[Node], budget: Budget | None = None) -> Local | None:
+    """W3 and W4 again, the refutation now with minor steps: on twin classes
+    (|H| nodes, same rectangle, 1 < |H| < both sides; the rank of their sum
+    is at most |H|, which separate rank-one nodes do not see), then on single
+    nodes (a 2 x 2 minor of what one node alone must give has to vanish)."""
     if not state.two_factor(comp):
         return None
     eqs = component_system(state, comp, lambda a, b: fmpq(0))
-    if eqs is None or not minor_groups(eqs):
+    if eqs is None or not minor_groups(eqs, singles=True):
         return None
-    budget = budget or Budget(TWIN_CANDIDATES)
+    budget = budget or Budget(MINOR_CANDIDATES)
     for size in (0, 1, 2):
         found = find_cross(state, comp, budget=budget, background=size, blocks=True, minors=True)
         if found is not None:
@@ -386,7 +387,7 @@ def find_twins(state: State, comp: list[Node], budget: Budget | None = None) -> 
     return None
 
 
-SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross, find_background), "twins": (find_twins,)}
+SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross, find_background), "minors": (find_minors,)}
 
 
 def find_witness(support: Support, original: State, reduction: Reduction,
@@ -395,7 +396,7 @@ def find_witness(support: Support, original: State, reduction: Reduction,
     to the original weights and multiplied out."""
     state = reduction.final
     budgets = {find_cross: Budget(CROSS_CANDIDATES), find_background: Budget(BACKGROUND_CANDIDATES),
-               find_twins: Budget(TWIN_CANDIDATES)}
+               find_minors: Budget(MINOR_CANDIDATES)}
     for search in SEARCHES[rules]:
         for index, comp in enumerate(reduction.components):
             local = search(state, comp, budget=budgets[search]) if search in budgets else search(state, comp)

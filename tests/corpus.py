@@ -68,7 +68,9 @@ DECIDE = {
 MEMBER = {
     "member-lu3": ("lu:3", [[2, 1, 0], [4, 5, 3], [-2, 1, 7]]),
     "not-member-propagation": ("lu:3", [[0, 1, 0], [1, 0, 0], [0, 0, 1]]),
-    "not-member-nullstellensatz": ([[[1, 1]], [[1], [1]]], [[1, 1], [1, 2]]),
+    # docs/theory.md §4: two rank-one nodes on outputs {0, 1}; columns 0 and 1
+    # force both onto (1, 1), column 2 is not on that line.
+    "not-member-nullstellensatz": ([[[0, 1, 1], [1, 0, 1]], [[1, 1], [1, 1]]], [[1, 1, 1], [1, 1, -1]]),
     "not-member-no-path": ([[[1, 0], [0, 1]], [[1, 0], [0, 1]]], [[1, 1], [0, 1]]),
 }
 

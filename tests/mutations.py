@@ -99,10 +99,10 @@ def _engine_certificates() -> dict:
     for name, spec in (("no_optimum_lu3", "lu:3"), ("optimum_exists_dense", "dense:3,5,1")):
         out[f"engine_{name}"] = json.loads(decide_optimum(build_pattern(spec)).text)
     out["engine_optimum_no_hidden"] = json.loads(decide_optimum(from_masks([[[1, 0], [1, 1]]])).text)
-    lu3, rank1 = build_pattern("lu:3"), from_masks([np.ones((1, 2)), np.ones((2, 1))])
+    lu3, two_nodes = build_pattern("lu:3"), from_masks([[[0, 1, 1], [1, 0, 1]], [[1, 1], [1, 1]]])
     for name, support, m in (("member", lu3, [[1, 2, 3], [2, 5, 7], [3, 8, 14]]),
                              ("not_member", lu3, [[0, 1, 0], [1, 0, 0], [0, 0, 1]]),
-                             ("not_member_nullstellensatz", rank1, [[1, 1], [1, 2]]),
+                             ("not_member_nullstellensatz", two_nodes, [[1, 1, 1], [1, 1, -1]]),
                              ("not_member_no_path", build_pattern("blockdiag:4:2:2"),
                               [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 1]])):
         out[f"engine_{name}"] = json.loads(decide_member(support, q(m)).text)

@@ -13,7 +13,7 @@ import certify
 from certify import InputError, Support, check, decide, optimum
 from certify.cli import main
 
-UNKNOWN = [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]     # as in tests/test_cli.py
+UNKNOWN = [[[0, 1, 1], [1, 0, 1], [1, 1, 1]], [[0, 1, 1], [1, 0, 1], [1, 1, 1]]]     # as in tests/test_cli.py
 
 
 def test_acceptance_one_liner_and_cheap_import():

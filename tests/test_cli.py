@@ -50,7 +50,7 @@ def test_decide_json(tmp_path):
 def test_unknown_exits_3_with_the_core(tmp_path):
     # Three overlapping rank-one nodes, no reduction applies (an unknown of the exhaustive study).
     p = tmp_path / "open.json"
-    p.write_text(json.dumps({"layers": [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]}))
+    p.write_text(json.dumps({"layers": [[[0, 1, 1], [1, 0, 1], [1, 1, 1]], [[0, 1, 1], [1, 0, 1], [1, 1, 1]]]}))
     r = run("decide", str(p), "--json")
     assert r.returncode == 3
     obj = json.loads(r.stdout)

@@ -15,8 +15,8 @@ from certify.support import from_masks
 pytest.importorskip("matplotlib")
 
 PNG = b"\x89PNG\r\n\x1a\n"
-# Two rank-one nodes and a free entry after R2/R5: unknown in this version.
-OPEN = {"layers": [[[0, 1, 1], [1, 0, 1], [1, 1, 0]], [[0, 1, 1], [1, 0, 1], [1, 1, 0]]]}
+# Three overlapping rank-one nodes, no reduction applies: unknown in this version.
+OPEN = {"layers": [[[0, 1, 1], [1, 0, 1], [1, 1, 1]], [[0, 1, 1], [1, 0, 1], [1, 1, 1]]]}
 
 
 @pytest.mark.parametrize("support, verdict", [("lu:4", "not closed"), ("butterfly:16", "closed"),
@@ -60,7 +60,7 @@ def test_unknown_shows_the_reduced_core():
     pic = plan(s, d, "open")
     assert d.verdict == "unknown"
     assert {v for v in pic.node_colors} == {(1, 0), (1, 1), (1, 2)}
-    assert len(pic.edge_colors) == 12 and not pic.arcs   # every hidden unit reads two inputs, feeds two outputs
+    assert len(pic.edge_colors) == 14 and not pic.arcs   # units 0, 1 read two inputs and feed two outputs, unit 2 three
 
 
 @pytest.mark.parametrize("args, message", [

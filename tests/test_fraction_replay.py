@@ -591,7 +591,7 @@ def test_the_replay_covers_every_kind_of_arithmetic():
 
 
 def test_nullstellensatz_example_of_the_theory_expands_to_one():
-    # docs/theory.md §4: dense:2,1,2 and A = [[1,1],[1,2]].
+    # docs/theory.md §4: 011,101/11,11 and A = [[1,1,1],[1,1,-1]].
     cert = corpus.engine_certificates()["not-member-nullstellensatz"]
     assert cert["proof"]["refutation"]["method"] == "nullstellensatz"
     assert replay(cert) == "nullstellensatz"

@@ -24,7 +24,7 @@ from certify.support import load_file
 
 UP = np.triu(np.ones((3, 3)))
 UP4 = np.triu(np.ones((4, 4)))
-UNKNOWN = [np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]]), np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])]   # tests/test_cli.py
+UNKNOWN = [np.array([[0, 1, 1], [1, 0, 1], [1, 1, 1]]), np.array([[0, 1, 1], [1, 0, 1], [1, 1, 1]])]   # tests/test_cli.py
 
 
 def two_tower_arrays():

@@ -54,22 +54,37 @@ def test_random_lu_products_are_members_with_exact_factors(seed):
     assert B * A == sympy.Matrix(M)
 
 
-def test_rank_one_with_all_entries_nonzero_needs_nullstellensatz():
-    # dense:2,1,2 is the rank <= 1 set; [[1,1],[1,2]] has rank 2 and no zero
-    # entry, so propagation cannot start: a degree-2 Nullstellensatz certificate.
+def test_rank_two_target_of_a_rank_one_set_is_refuted_by_its_2x2_minor():
+    # dense:2,1,2 is the rank <= 1 set; [[1,1],[1,2]] has no zero entry, but
+    # the one node's 2 x 2 minor is its determinant, 1: one step.
     s = from_masks([np.ones((1, 2)), np.ones((2, 1))])
     d = member(s, [[1, 1], [1, 2]], "not_member")
     ref = json.loads(d.text)["proof"]["refutation"]
-    assert ref["method"] == "nullstellensatz" and ref["degree"] == 2
+    assert ref["method"] == "propagation"
+    assert [(step["rule"], step["gives"]) for step in ref["steps"]] == [("minor", "contradiction")]
     member(s, [[1, 2], [2, 4]], "member")
 
 
+# docs/theory.md §4, Nullstellensatz: nodes on inputs {1, 2} and {0, 2}, both
+# on outputs {0, 1}; columns 0 and 1 force both onto the line through (1, 1).
+TWO_NODES = [np.array([[0, 1, 1], [1, 0, 1]]), np.ones((2, 2))]
+OFF_THE_LINE = [[1, 1, 1], [1, 1, -1]]
+
+
+def test_two_nodes_with_no_zero_entry_need_nullstellensatz():
+    s = from_masks(TWO_NODES)
+    d = member(s, OFF_THE_LINE, "not_member")
+    ref = json.loads(d.text)["proof"]["refutation"]
+    assert ref["method"] == "nullstellensatz" and ref["degree"] == 2
+    member(s, [[1, 1, 2], [1, 1, 2]], "member")
+
+
 def test_every_cofactor_coefficient_matters():
-    s = from_masks([np.ones((1, 2)), np.ones((2, 1))])
-    base = json.loads(decide_member(s, Q([[1, 1], [1, 2]])).text)
+    s = from_masks(TWO_NODES)
+    base = json.loads(decide_member(s, Q(OFF_THE_LINE)).text)
     spots = [(c, t) for c, item in enumerate(base["proof"]["refutation"]["cofactors"])
              for t in range(len(item["terms"]))]
-    assert len(spots) == 4
+    assert len(spots) == 7          # the identity of docs/theory.md §4 has seven terms
     for c, t in spots:
         bad = copy.deepcopy(base)
         term = bad["proof"]["refutation"]["cofactors"][c]["terms"][t]
@@ -80,8 +95,10 @@ def test_every_cofactor_coefficient_matters():
     del bad["proof"]["refutation"]["cofactors"][0]
     assert not check_certificate(bad).accepted
     bad = copy.deepcopy(base)
-    bad["proof"]["matrix"]["nonzeros"][3][2] = "4"      # the rank-one matrix [[1,1],[1,4]]... still rank 2
-    assert not check_certificate(bad).accepted           # the cofactors no longer expand to 1
+    assert bad["proof"]["matrix"]["nonzeros"][5][:2] == [1, 2]
+    bad["proof"]["matrix"]["nonzeros"][5][2] = "1"      # [[1,1,1],[1,1,1]], a member
+    v = check_certificate(bad)
+    assert not v.accepted and "does not expand to 1" in v.message
 
 
 def test_entries_without_a_path_refute_directly():

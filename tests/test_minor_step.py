@@ -81,6 +81,33 @@ def test_twins_and_a_third_node_are_not_closed():
          "cols": ["0:0", "0:1", "0:2"], "gives": "contradiction", "uses": [1]}]
 
 
+# J - I on both layers: hidden unit k reads every input but k and feeds every
+# output but k (three 2 x 2 rectangles, each diagonal entry covered twice).
+J_MINUS_I = "011,101,110/011,101,110"
+
+
+def test_j_minus_i_is_not_closed_by_a_single_node_minor():
+    # Off the diagonal (i, j) sees only unit k = 3 - i - j: A_ij = b_ik a_kj.
+    # W3 curve: a_10 = 1/t, a_20 = -1/t, a_12 = a_21 = 1, b_01 = b_02 = 1,
+    # b_12 = -t, b_21 = t; then A_00 = 1/t - 1/t = 0, A_11 = -t, A_22 = t and
+    # the limit has 1 at (0,1), (0,2), (1,0), (2,0).  Not a product: those 1s
+    # make a_21, a_12, b_12, b_21 non-zero, and unit 0 alone on outputs
+    # {1, 2} x inputs {1, 2} must give [[-b_12 a_21, 0], [0, -b_21 a_12]]
+    # (A minus the other units' terms), of rank <= 1: a contradiction.
+    cert = certificate(J_MINUS_I)
+    assert cert["proof"]["rule"] == "W3"
+    assert limit(cert) == {(0, 1): "1", (0, 2): "1", (1, 0): "1", (2, 0): "1"}
+    steps = cert["proof"]["refutation"]["steps"]
+    assert [s["rule"] for s in steps] == ["nonzero"] * 4 + ["minor"]
+    assert steps[-1]["nodes"] == ["1:0"] and steps[-1]["rows"] == ["2:1", "2:2"]
+    assert steps[-1]["cols"] == ["0:1", "0:2"]
+    A = [[fmpq(int((i, j) in {(0, 1), (0, 2), (1, 0), (2, 0)})) for j in range(3)] for i in range(3)]
+    assert decide_member(masks(J_MINUS_I), A).verdict == "not_member"
+    # The minor credited to unit 1 instead: its determinant is not the one used.
+    steps[-1]["nodes"] = ["1:1"]
+    rejected(cert, "refutation step 4")
+
+
 def test_tampered_minor_steps_are_rejected():
     def edited(text, edit):
         cert = certificate(text)
@@ -160,18 +187,27 @@ def test_member_refutes_the_identity_through_two_hidden_units():
 
 # --- the engine's search ------------------------------------------------------------
 
-def test_minor_groups_are_the_non_full_twin_classes():
+def test_minor_groups_are_the_non_full_twin_classes_then_single_nodes():
     state = reduce(State.from_chain(Chain.from_support(masks(TWINS_AND_ONE)))).final
     comp = sorted(state.graph)
     eqs = component_system(state, comp, lambda a, b: fmpq(0))
-    assert minor_groups(eqs) == [([(1, 0), (1, 1)], [(2, 0), (2, 2), (2, 3)], [(0, 0), (0, 1), (0, 2)])]
-    # One 3 x 3 minor: rows and columns are exactly the rectangle.
+    rows, cols = [(2, 0), (2, 2), (2, 3)], [(0, 0), (0, 1), (0, 2)]
+    # The twin class on its 3 x 3 rectangle; with singles, then each node
+    # alone (hidden unit 2 on inputs {1, 2} x outputs {0, 1, 3}).
+    assert minor_groups(eqs) == [([(1, 0), (1, 1)], rows, cols)]
+    assert minor_groups(eqs, singles=True) == [
+        ([(1, 0), (1, 1)], rows, cols), ([(1, 0)], rows, cols), ([(1, 1)], rows, cols),
+        ([(1, 2)], [(2, 0), (2, 1), (2, 3)], [(0, 1), (0, 2)])]
+    # One 3 x 3 minor for the twins; C(3,2)^2 = 9 2 x 2 minors for each twin
+    # alone, C(3,2) C(2,2) = 3 for unit 2.
     assert len(MinorTable(eqs).minors) == 1
+    assert len(MinorTable(eqs, singles=True).minors) == 1 + 9 + 9 + 3
     # dense:4,3,4 reduces to a full block (three twins, min side 4 > 3): one
-    # class of three, 4 x 4 minors, C(4,4)^2 = 1 of them.
+    # class of three (4 x 4 minors), then the three nodes alone.
     state = reduce(State.from_chain(Chain.from_support(build_pattern("dense:4,3,4")))).final
     eqs = component_system(state, sorted(state.graph), lambda a, b: fmpq(0))
     assert [len(H) for H, _, _ in minor_groups(eqs)] == [3]
+    assert [len(H) for H, _, _ in minor_groups(eqs, singles=True)] == [3, 1, 1, 1]
 
 
 def test_propagation_with_minors_never_refutes_a_product():

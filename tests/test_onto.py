@@ -123,6 +123,10 @@ def test_the_w4_example_is_not_closed_with_the_hand_computed_limit(monkeypatch):
     assert decide_member(rows(W4_EXAMPLE), A).verdict == "not_member"
     import certify.witnesses as wi
     monkeypatch.setitem(wi.SEARCHES, "all", tuple(f for f in wi.SEARCHES["all"] if f is not wi.find_background))
+    # The last search (W3/W4 again, block and minor steps allowed) finds it too ...
+    assert decided(rows(W4_EXAMPLE), "not_closed").rules[0] == "W4"
+    # ... and without it nothing else does: W4 is what decides it.
+    monkeypatch.setitem(wi.SEARCHES, "minors", ())
     assert decided(rows(W4_EXAMPLE)).verdict == "unknown"
 
 

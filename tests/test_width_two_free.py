@@ -166,3 +166,79 @@ def test_tampered_certificates_are_rejected(text):
         moved["proof"]["limit"]["nonzeros"][0][2] = "2"
         v = check_certificate(json.loads(certificate.dumps(moved)))
         assert not v.accepted and "is stated as 2 but the curve tends to 1" in v.message, v.message
+
+
+# The ten two-node cores with free entries that stop 11 left unknown (docs/
+# theory.md §5).  Two are onto (C7 with a sum split so one monomial is 2 a_e);
+# eight are not closed, refuted with a 2 x 2 minor of one node alone.
+ONCE_UNKNOWN = [
+    # Rows r0 = s u, r1 = b v + (c, 0), r2 = d v + (0, e), r3 = f u + g v:
+    # any u, v independent with v1 v2 != 0 (u = r0 if r0 != 0) give every 4 x 2 matrix.
+    ("11,11,10,01/1000,0110,0101,1100", "closed", None),
+    # Columns u0 (p, r), v1 (q, s) + (c, 0), v2 (q, s) + (0, d), u3 (p, r) + v3 (q, s):
+    # (p, r) = column 0 (if non-zero) and any independent (q, s) with q s != 0.
+    ("1001,0111,0100,0010/1110,1101", "closed", None),
+    ("011,111,100,010,100/01110,11001,11000", "not_closed", [[0, 2, "1"], [1, 1, "1"], [2, 0, "1"]]),
+    ("011,111,100,010,100/11110,11001,11000", "not_closed", [[0, 2, "1"], [1, 1, "1"], [2, 0, "1"]]),
+    ("111,011,010,001,100/01100,01010,11001,11000", "not_closed", [[0, 2, "1"], [2, 1, "1"], [3, 0, "1"]]),
+    ("111,011,010,010,100/01100,01010,11001,11000", "not_closed", [[0, 2, "1"], [2, 1, "1"], [3, 0, "1"]]),
+    ("111,011,010,100/0110,1101,1100", "not_closed", [[0, 2, "1"], [1, 1, "1"], [2, 0, "1"]]),
+    ("111,111,100,010,100/01110,11001,11000", "not_closed", [[0, 2, "1"], [1, 1, "1"], [2, 0, "1"]]),
+    ("1111,0011,0010,1000,0100/01100,11010,11001", "not_closed", [[0, 3, "1"], [1, 1, "1"], [2, 2, "1"]]),
+    ("1111,0011,0010,1000,0100/01100,11011,11000", "not_closed", [[0, 3, "1"], [1, 2, "1"], [2, 0, "1"]]),
+]
+
+
+def _sympy_limit_and_emptiness(text, cert):
+    """Independent of the engine and the checker: the certificate's curve,
+    multiplied out in sympy, tends to the stated limit, and the product
+    equations W2 W1 = limit on the original masks have Groebner basis [1]
+    (no complex, so no real, solution)."""
+    import sympy as sp
+    t = sp.Symbol("t")
+    m1, m2 = width_two.text_masks(text)
+    layers = []
+    for mask, entries in zip((m1, m2), cert["proof"]["curve"]):
+        W = sp.zeros(*mask.shape)
+        for i, j, terms in entries:
+            assert mask[i, j]
+            W[i, j] = sum(sp.Rational(c) * t ** e for e, c in terms)
+        layers.append(W)
+    lim = cert["proof"]["limit"]
+    L = sp.zeros(*lim["shape"])
+    for i, j, v in lim["nonzeros"]:
+        L[i, j] = sp.Rational(v)
+    P = (layers[1] * layers[0]).applyfunc(sp.expand)
+    assert all(sp.limit(P[i, j], t, 0) == L[i, j] for i in range(P.rows) for j in range(P.cols))
+    W1 = sp.Matrix(*m1.shape, lambda i, j: sp.Symbol(f"a{i}_{j}") if m1[i, j] else 0)
+    W2 = sp.Matrix(*m2.shape, lambda i, j: sp.Symbol(f"b{i}_{j}") if m2[i, j] else 0)
+    eqs = [e for e in W2 * W1 - L if e != 0]
+    gens = sorted(set().union(*(e.free_symbols for e in eqs)), key=str)
+    assert list(sp.groebner(eqs, *gens, order="grevlex").exprs) == [1]
+
+
+@pytest.mark.parametrize("text, verdict, limit", ONCE_UNKNOWN)
+def test_the_ten_cores_stop_11_left_unknown_are_decided(text, verdict, limit):
+    s = support(text)
+    rect, free = width_two.two_node_core(s)
+    assert len(rect) == 2 and free
+    d = decided(s, verdict)
+    if verdict == "closed":
+        assert width_two.main_rule(d.rules) == "C7"
+        # A leaf's weight changed: the factors no longer give the matrix.
+        bad = json.loads(certificate.dumps(d.certificate))
+        node = bad["proof"]["components"][0]["tree"]
+        while "weights" not in node:
+            node = node["nonzero"]
+        node["weights"][0][2][0][1] = "3"
+        v = check_certificate(bad)
+        assert not v.accepted and "C7: the path sum at entry" in v.message, v.message
+        return
+    assert "minor" in d.rules and d.limit == {"shape": d.limit["shape"], "nonzeros": limit}
+    _sympy_limit_and_emptiness(text, d.certificate)
+    # The minor step credited to the other node: its determinant is not the one used.
+    bad = json.loads(certificate.dumps(d.certificate))
+    step = next(s for s in bad["proof"]["refutation"]["steps"] if s["rule"] == "minor")
+    step["nodes"] = [h for h in bad["proof"]["reduction"]["core"]["hidden"] if h not in step["nodes"]]
+    v = check_certificate(bad)
+    assert not v.accepted and "zero needs constant 0 and one live monomial" in v.message, v.message
