@@ -15,7 +15,8 @@ The search is a propagation solver with a depth-first choice of constants
 could be solved but for an entry not yet known non-zero, that entry is a
 *wish*, and the tree splits on the most wished entry.  Three branching
 orders are tried per leaf, then, where they wish nothing, a fourth that also
-tries ``2 a_e`` to split a sum ``s + t = a_e``.  For C8 the tree may also *solve* an entry from a
+tries ``2 a_e`` to split a sum ``s + t = a_e``, and a fifth that makes a
+whole monomial ``2 a_e`` where its other weights are already known.  For C8 the tree may also *solve* an entry from a
 minor once its partner entry is known non-zero.  All bounds are work counts,
 never time, so the verdict is the same on every machine.
 """
@@ -33,9 +34,10 @@ MAX_EDGES = 40
 MAX_PATHS = 64          # paths into one entry
 MAX_LEAVES = 64
 MAX_SEARCH = 4_000      # depth-first nodes per leaf
-SUMS_SEARCH = 500       # ... in the fourth order, which branches more and rarely needs many
+SUMS_SEARCH = 500       # ... in the last two orders, which branch more and rarely need many
 MAX_MULTIPLES = 2       # values 2 a_e tried for a weight, after 1 and 0
-ORDERS = ("constrained", "index", "sinks", "sums")   # branching orders, in turn
+ORDERS = ("constrained", "index", "sinks", "sums", "split")   # branching orders, in turn
+LAST_RESORT = ("sums", "split")   # run only where the first three find nothing and wish nothing
 
 # A Laurent polynomial in the entries: {exponent tuple (may be negative): fmpq}.
 
@@ -176,7 +178,7 @@ class _Search:
 
     def run(self, val: dict):
         self.nodes += 1
-        if self.nodes > (SUMS_SEARCH if self.order == "sums" else MAX_SEARCH):
+        if self.nodes > (SUMS_SEARCH if self.order in LAST_RESORT else MAX_SEARCH):
             return None
         if not self._propagate(val):
             return None
@@ -192,16 +194,17 @@ class _Search:
                 if open_ and (best is None or len(open_) < len(best)):
                     best = open_
             pick = min(best) if best else free[0]
-        elif self.order == "sums":
+        elif self.order in LAST_RESORT:
             # A weight of an open equation with the most live monomials: a
-            # sum is split (1, or 2a against -a) before its terms are forced.
+            # sum is split (1, or 2a against -a) before its terms are forced;
+            # "split" first takes a weight that completes a monomial of a sum.
             best, size, ready = None, 1, None
             for paths, rhs in zip(self.prob.paths, self.rhs):
                 live = [m for m in paths if all(val.get(v, True) for v in m)]
                 open_ = {v for m in live for v in m if v not in val}
                 if open_ and len(live) > size:
                     best, size = open_, len(live)
-                if ready is None and rhs and len(live) > 1:
+                if self.order == "split" and ready is None and rhs and len(live) > 1:
                     for m in live:
                         left = [v for v in m if v not in val]
                         if len(left) == 1:
@@ -214,8 +217,8 @@ class _Search:
             heads = [v for v in free if self.prob.edges[v][1] in self.prob.sinks]
             pick = (heads or free)[0]
         one, zero = {(0,) * self.prob.m: fmpq(1)}, {}
-        # The 2 a_e values only in the fourth order, so the first three search as before.
-        for c in [one, zero] + (self._multiples(pick, val) if self.order == "sums" else []):
+        # The 2 a_e values only in the last two orders, so the first three search as before.
+        for c in [one, zero] + (self._multiples(pick, val) if self.order in LAST_RESORT else []):
             trial = dict(val)
             trial[pick] = c
             got = self.run(trial)
@@ -232,7 +235,9 @@ class _Search:
     def _multiples(self, pick: int, val: dict) -> list[dict]:
         """Twice the target of an entry whose open monomials hold ``pick``: in
         ``s + t = a`` it makes ``s = 2a`` and leaves ``t = -a``, both
-        invertible where ``a`` is, where 1 would leave ``t = a - 1``."""
+        invertible where ``a`` is, where 1 would leave ``t = a - 1``.  In
+        "split", divided by the monomial's other weights where they are known
+        with an invertible product, so that the whole monomial is 2a."""
         out = []
         for k, (paths, rhs) in enumerate(zip(self.prob.paths, self.rhs)):
             # Raw entries only: a solved entry's value may hold entries solved
@@ -242,17 +247,15 @@ class _Search:
             for m in paths:
                 if pick not in m or not all(val.get(v, True) for v in m):
                     continue
-                # Make the whole monomial 2 a_e where its other weights are known and invertible.
                 c = {e: 2 * x for e, x in rhs.items()}
-                rest = {(0,) * self.prob.m: fmpq(1)}
-                for v in m:
-                    if v != pick:
-                        rest = _mul(rest, val[v]) if v in val else None
-                        if rest is None:
-                            break
-                inv = self._invertible(rest) if rest is not None else None
-                if inv is not None:
-                    c = _mul(c, inv)
+                others = [v for v in m if v != pick]
+                if self.order == "split" and all(v in val for v in others):
+                    rest = {(0,) * self.prob.m: fmpq(1)}
+                    for v in others:
+                        rest = _mul(rest, val[v])
+                    inv = self._invertible(rest)
+                    if inv is not None:
+                        c = _mul(c, inv)
                 if c not in out:
                     out.append(c)
         return out[:MAX_MULTIPLES]
@@ -263,19 +266,20 @@ def section(prob: Problem, zero: frozenset, nonzero: frozenset,
     """Weights solving every entry on the branch (entries in ``zero`` are 0,
     those in ``nonzero`` invertible, those in ``solved`` equal to the given
     Laurent polynomials), or None; the entries the first three orders wish
-    non-zero, and those the fourth wishes."""
+    non-zero, and those the last two wish."""
     unused = {v for v in range(len(prob.edges)) if not any(v in m for paths in prob.paths for m in paths)}
     wishes: Counter = Counter()
     last: Counter = Counter()
     for order in ORDERS:   # each finds sections the others miss
-        if order == "sums" and wishes:
-            break               # the tree splits here anyway: the fourth order only where it would stop
+        if order in LAST_RESORT and wishes:
+            break               # the tree splits here anyway: the last two orders only where it would stop
         s = _Search(prob, zero, nonzero, order, solved)
         val = s.run({v: {} for v in unused})
-        if order == "sums":
-            # Its wishes count only where nothing else is wished (_tree), so
-            # that it never redirects a tree the other orders would find.
-            last = s.wishes
+        if order in LAST_RESORT:
+            # Their wishes count only where nothing else is wished (_tree), so
+            # that they never redirect a tree the other orders would find;
+            # "split"'s only where "sums" wishes nothing.
+            last = last or s.wishes
         else:
             wishes.update(s.wishes)
         if val is not None:
@@ -314,7 +318,7 @@ def _tree(prob: Problem, zero: frozenset, nonzero: frozenset, budget: list,
         # Entries of minors are worth testing: a non-zero one lets its partner be solved.
         wishes.update(k for quad in prob.minors for k in quad if k in open_)
     wished = [k for k, _ in sorted(wishes.items(), key=lambda kv: (-kv[1], kv[0])) if k in open_]
-    if not wished:      # only the fourth order's wishes are left
+    if not wished:      # only the last two orders' wishes are left
         wished = [k for k, _ in sorted(last.items(), key=lambda kv: (-kv[1], kv[0])) if k in open_]
     if not wished:
         return None
