@@ -280,7 +280,10 @@ class MinorTable:
 
     def __init__(self, equations: list[Equation], singles: bool = False):
         by_entry = {eq.entry: eq for eq in equations}
+        self.equations = equations
         self.minors = []
+        self.by_entry: dict = {}   # entry -> minors with it as a cell
+        self.by_var: dict = {}     # variable -> minors whose other monomials hold it
         for H, rows, cols in minor_groups(equations, singles):
             Hs = set(H)
             blocks = itertools.product(itertools.combinations(rows, len(H) + 1),
@@ -294,42 +297,78 @@ class MinorTable:
                             m for m in eq.monomials
                             if not (len(m) == 2 and any(m == {(p, h), (h, q)} for h in Hs))]
                         cells.append((eq, others))
-                self.minors.append((H, R, C, cells))
+                        if eq is not None:
+                            self.by_entry.setdefault(eq.entry, []).append(len(self.minors))
+                # Which of these variables are known zero decides which monomials are dead.
+                held = frozenset(x for _, others in cells for m in others or () for x in m)
+                for x in held:
+                    self.by_var.setdefault(x, []).append(len(self.minors))
+                self.minors.append((H, R, C, cells, held))
         self.cache: dict = {}
+        # A minor with only zero targets and no dead monomial has one value
+        # whatever the candidate; those whose value may prove something.
+        # Where every other monomial of the cells has one size d and no cell
+        # is free, the degree k d part of the value is det of the monomials
+        # alone, whatever the targets (they only add terms of lower degree):
+        # with two or more terms there and no dead monomial, targets cannot
+        # make the minor prove anything.
+        self.always, self.targeted = [], set()
+        for index, (_, _, _, cells, _) in enumerate(self.minors):
+            base = self._det(index, frozenset(), True)
+            if _may_prove(base):
+                self.always.append(index)
+            sizes = {len(m) for _, others in cells for m in others or ()}
+            graded = len(sizes) == 1 and 0 not in sizes and all(eq is not None for eq, _ in cells)
+            if not (graded and len(base[1]) >= 2):
+                self.targeted.add(index)
+
+    def _det(self, index: int, killed: frozenset, zero_targets: bool = False) -> tuple:
+        H, R, C, cells, held = self.minors[index]
+        k = len(R)
+        grid = []
+        for n, (eq, others) in enumerate(cells):
+            if eq is None:
+                grid.append({(FREE(n),): 1})
+                continue
+            cell = {(): eq.target} if eq.target != 0 and not zero_targets else {}
+            for m in others:
+                if killed.isdisjoint(m):
+                    mono = tuple(sorted(m))
+                    cell[mono] = cell.get(mono, 0) - 1
+            grid.append(cell)
+        return _det_value([grid[i * k:(i + 1) * k] for i in range(k)])
+
+    def indices(self, known_zero) -> list[int]:
+        """The minors whose value may prove something now: the others have no
+        dead monomial and either no non-zero target in a cell (their common
+        value proves nothing) or a top-degree part that proves nothing."""
+        out = set(self.always)
+        for eq in self.equations:
+            if eq.target != 0:
+                out.update(i for i in self.by_entry.get(eq.entry, ()) if i in self.targeted)
+        for x in known_zero:
+            out.update(self.by_var.get(x, ()))
+        return sorted(out)
 
     def value(self, index: int, known_zero) -> tuple:
         """(constant term, [variables of each non-constant monomial], known-zero
         variables whose monomials were dropped); a free entry's variable is
         FREE(its position in the block)."""
-        H, R, C, cells = self.minors[index]
-        k = len(R)
-        killed, key = set(), [index]
-        for eq, others in cells:
-            if eq is None:
-                key.append(None)
-                continue
-            t = eq.target
-            key.append((t.p, t.q))          # fmpq's own hash is slow
-            for m in others:
-                if not known_zero.isdisjoint(m):
-                    killed |= m & known_zero
-                    key.append(m)           # dead monomials (few) name the case
-        key = tuple(key)
+        H, R, C, cells, held = self.minors[index]
+        killed = frozenset(x for x in held if x in known_zero)
+        # fmpq's own hash is slow: the targets enter the key as (p, q).
+        key = (index, killed, tuple(None if eq is None else (eq.target.p, eq.target.q) for eq, _ in cells))
         if key not in self.cache:
-            grid = []
-            for n, (eq, others) in enumerate(cells):
-                if eq is None:
-                    grid.append({(FREE(n),): 1})
-                    continue
-                cell = {(): eq.target} if eq.target != 0 else {}
-                for m in others:
-                    if known_zero.isdisjoint(m):
-                        mono = tuple(sorted(m))
-                        cell[mono] = cell.get(mono, 0) - 1
-                grid.append(cell)
-            self.cache[key] = _det_value([grid[i * k:(i + 1) * k] for i in range(k)])
+            self.cache[key] = self._det(index, killed)
         constant, live = self.cache[key]
         return constant, live, killed
+
+
+def _may_prove(value: tuple) -> bool:
+    """Whether a minor's (constant, live monomials) can give a step in
+    find_minor: a contradiction, or one monomial without a free entry."""
+    constant, live = value
+    return (constant != 0 and not live) or (len(live) == 1 and not any(x[0][0] == -1 for x in live[0]))
 
 
 def _det_value(M: list[list[dict]]) -> tuple:
@@ -356,13 +395,14 @@ def find_minor(table: MinorTable, zero: dict, nonzero: dict) -> tuple | None:
     """The first minor step that proves a new fact: (step, new zero variable
     or None, new non-zero variables, steps it uses)."""
     known_zero = zero.keys()
-    for index, (H, R, C, _) in enumerate(table.minors):
+    for index in table.indices(known_zero):
+        H, R, C = table.minors[index][:3]
         constant, live, killed = table.value(index, known_zero)
         uses = {zero[x] for x in killed}
         step = {"rule": "minor", "nodes": list(H), "rows": list(R), "cols": list(C)}
         if constant != 0 and not live:
             return dict(step, gives="contradiction"), None, set(), uses
-        if len(live) != 1 or any(x[0][0] == -1 for x in live[0]):
+        if not _may_prove((constant, live)):
             continue
         (m,) = live
         if constant != 0:

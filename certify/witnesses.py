@@ -367,6 +367,7 @@ def find_background(state: State, comp: list[Node], budget: Budget | None = None
 
 
 MINOR_CANDIDATES = 5_000   # candidate limits per decide with minor steps
+SINGLE_MINOR_CANDIDATES = 1_000   # ... of them on a component without a twin class
 
 
 def find_minors(state: State, comp: list[Node], budget: Budget | None = None) -> Local | None:
@@ -377,14 +378,25 @@ def find_minors(state: State, comp: list[Node], budget: Budget | None = None) ->
     if not state.two_factor(comp):
         return None
     eqs = component_system(state, comp, lambda a, b: fmpq(0))
-    if eqs is None or not minor_groups(eqs, singles=True):
+    groups = minor_groups(eqs, singles=True) if eqs is not None else []
+    if not groups:
         return None
     budget = budget or Budget(MINOR_CANDIDATES)
+    # Single nodes alone: a smaller share, as their steps need few candidates
+    # where they work at all (at most 634 on the supports they decide in
+    # bench/width_two.py and bench/exhaustive.py) and every two-factor
+    # component has them, so an unknown answer pays the whole share.
+    twins = any(len(H) > 1 for H, _, _ in groups)
+    share = budget if twins else Budget(min(budget.left, SINGLE_MINOR_CANDIDATES))
+    start = share.left
+    found = None
     for size in (0, 1, 2):
-        found = find_cross(state, comp, budget=budget, background=size, blocks=True, minors=True)
+        found = find_cross(state, comp, budget=share, background=size, blocks=True, minors=True)
         if found is not None:
-            return found
-    return None
+            break
+    if share is not budget:
+        budget.left -= start - max(share.left, 0)
+    return found
 
 
 SEARCHES = {"core": (find_w1,), "all": (find_w1, find_w2, find_cross, find_background), "minors": (find_minors,)}

@@ -210,6 +210,36 @@ def test_minor_groups_are_the_non_full_twin_classes_then_single_nodes():
     assert [len(H) for H, _, _ in minor_groups(eqs, singles=True)] == [3, 1, 1, 1]
 
 
+def test_skipping_minors_that_cannot_prove_anything_changes_no_step():
+    # MinorTable.indices leaves out minors with no dead monomial and either
+    # no non-zero target or two top-degree terms; find_minor over all minors
+    # must give the same first step on random targets, zeros and non-zeros.
+    from certify.refutations import find_minor
+    rng = random.Random(11)
+    steps = skipped = 0
+    for text in (TWINS_AND_ONE, TWINS_FREE, "11011,10111,01101,11110/1101,0111,1011,1110,1101"):
+        state = reduce(State.from_chain(Chain.from_support(masks(text)))).final
+        eqs = component_system(state, sorted(state.graph), lambda a, b: fmpq(0))
+        pruned, full = MinorTable(eqs, singles=True), MinorTable(eqs, singles=True)
+        full.indices = lambda known_zero: range(len(full.minors))
+        variables = sorted({x for eq in eqs for m in eq.monomials for x in m})
+        for trial in range(300):
+            for eq in eqs:
+                eq.target = fmpq(rng.choice([0, 0, 0, 1, -1, 2]))
+            # Few zeros, and many non-zeros in half the trials (a zero step
+            # needs all but one variable of a monomial non-zero).
+            shuffled = rng.sample(variables, len(variables))
+            cut = rng.randint(0, len(variables) // 4)
+            zero = {x: k for k, x in enumerate(shuffled[:cut])}
+            share = rng.choice([0.3, 0.9])
+            nonzero = {x: cut + k for k, x in enumerate(shuffled[cut:]) if rng.random() < share}
+            got = find_minor(pruned, zero, nonzero)
+            assert got == find_minor(full, zero, nonzero)
+            steps += got is not None
+            skipped += len(pruned.indices(zero.keys())) < len(pruned.minors)
+    assert steps > 50 and skipped > 500
+
+
 def test_propagation_with_minors_never_refutes_a_product():
     # Soundness on members: random rational factors on the masks, targets
     # their product; propagation with block and minor steps must find no

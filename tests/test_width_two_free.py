@@ -110,12 +110,18 @@ SAMPLE = [
 ]
 
 
-@pytest.mark.parametrize("text, verdict, rule", SAMPLE)
-def test_a_spread_sample_is_decided_with_an_accepted_certificate(text, verdict, rule):
+def decided_two_node_core(text, verdict):
+    """The decision of a support whose reduced core keeps two rank-one
+    nodes and a free entry, with the expected verdict (checker-accepted)."""
     s = support(text)
     rect, free = width_two.two_node_core(s)
     assert len(rect) == 2 and free
-    d = decided(s, verdict)
+    return decided(s, verdict)
+
+
+@pytest.mark.parametrize("text, verdict, rule", SAMPLE)
+def test_a_spread_sample_is_decided_with_an_accepted_certificate(text, verdict, rule):
+    d = decided_two_node_core(text, verdict)
     assert width_two.main_rule(d.rules) == rule
 
 
@@ -219,10 +225,7 @@ def _sympy_limit_and_emptiness(text, cert):
 
 @pytest.mark.parametrize("text, verdict, limit", ONCE_UNKNOWN)
 def test_the_ten_cores_stop_11_left_unknown_are_decided(text, verdict, limit):
-    s = support(text)
-    rect, free = width_two.two_node_core(s)
-    assert len(rect) == 2 and free
-    d = decided(s, verdict)
+    d = decided_two_node_core(text, verdict)
     if verdict == "closed":
         assert width_two.main_rule(d.rules) == "C7"
         # A leaf's weight changed: the factors no longer give the matrix.
