@@ -4,9 +4,9 @@ Random two-factor supports built from 1-3 rectangles (rows and columns kept
 with probability 0.6 out of 2-5 inputs and outputs), each repeated 1-3 times
 as twin hidden units (fixed seeds), so that twin classes of rank
 1 < r < min(|P|, |Q|) are common.  Each is decided twice with all rules:
-without the third witness search (W3/W4 with minor steps on twin classes,
-docs/theory.md §4 ``minor``, run after the closedness proof search
-fails) and as shipped.  Every certificate is replayed
+without the third witness search (W3/W4 with minor steps on twin classes
+and single nodes, docs/theory.md §4 ``minor``, run after the closedness
+proof search fails) and as shipped.  Every certificate is replayed
 by the checker; a verdict decided without minor steps must not change.
 
 usage: python bench/twin_classes.py [--count 600] [--jobs N] [--no-doc]
@@ -97,9 +97,10 @@ def main() -> None:
     lines += ["", f"The {len(new)} newly decided supports are `not closed`, {how}; "
               "no verdict decided without it changed. "
               f"Mean time of the {len(left)} supports still unknown: {mean(unknown_secs[0]):.2f} s without the "
-              f"last search, {mean(unknown_secs[1]):.2f} s with it (it runs only on components with a twin "
-              "class, after W1-W4 and the closed-side rules fail, with its own budget of 5,000 candidate "
-              "limits)."]
+              f"last search, {mean(unknown_secs[1]):.2f} s with it (it runs after W1-W4 and the closed-side "
+              "rules fail, on components with a twin class or a node on at least 2 × 2 entries, with its "
+              "own budget of 5,000 candidate limits, at most 1,000 of them on a component without a twin "
+              "class)."]
     if left:
         lines += ["", "Still unknown: " + ", ".join(f"`{text(masks_for(k))}`" for k in left[:12])
                   + (f" and {len(left) - 12} more" if len(left) > 12 else "") + "."]

@@ -341,9 +341,11 @@ def main() -> None:
               'hand in the last issue), 23 three-node cores and 4 of the 5 deep three-factor cores. No verdict '
               'changed between closed and not closed; on the 83 supports C7 and W4 never both apply '
               '(`tests/test_onto.py` checks that C7 never closes a component that carries a witness). Every '
-              'two-node core of the study is now decided. The 8 left (7 with three overlapping rank-one nodes '
-              "and no free entry, 1 deep) are listed in the exhaustive section with the branch on which C7's "
-              'search is stuck.', ""]
+              'two-node core of the study is now decided. Of the 8 then left (7 with three overlapping rank-one '
+              'nodes and no free entry, 1 deep), minor steps on single nodes later proved 3 not closed '
+              '(`011,101,110/011,101,110`, J - I on both layers, docs/theory.md §4, and two supersets of it); '
+              "the 5 left are listed in the exhaustive section with the branch on which C7's search is stuck.",
+              ""]
     if open_:
         lines += [f"Undecided cores ({len(open_)}; rectangles of the reduced core as rows x columns, "
                   "with free entries where marked). C4 does not apply to them: in every orientation "
@@ -357,20 +359,29 @@ def main() -> None:
                   "decides them): masks input layer first, then the reduced core, the two nodes as rows x "
                   "columns and its free entries as (output, input):", "", "```"]
         lines += [f"{text}  {core_text(core)}" for text, core in free["open"]]
-        lines += ["```", "",
-                  "C8 (added after this enumeration was first run) closed 44 of the 63 supports it first "
-                  "left unknown, and a third branching order in C7's search 2 more. Minor steps on twin "
-                  "classes (docs/theory.md §4 `minor`) then proved 4 of the 17 left not closed, all with "
-                  "the two nodes on one rectangle (`111,111,100,010/1110,1101,1100` is the worked example: "
-                  "limit `P = e01 + e12 + e20`, `det [[z00, 1, 0], [0, z11, 1], [1, 0, 0]] = 1`), and C7's "
-                  "fourth order, which splits a sum `s + t = a` as `2a − a` (docs/theory.md §3 C7), closed "
-                  "3 more (`101,011,100,010/1010,0101,1100` is its worked example): 17, then 13, now "
-                  "the 10 above. On these 10, exact membership (`certify member`) finds factors for every "
-                  "random target tried (four per support, entries in -3..5, a fifth of them zero) except "
-                  "two where it answers unknown, so they look onto; C7 cannot show it because the choice "
-                  "they need avoids a condition that is not an entry being zero (in "
-                  "`11,11,10,01/1000,0110,0101,1100` the second node's input vector must not be parallel "
-                  "to row 0), and its tree tests only whether entries are zero."]
+        lines += ["```"]
+    # How the free-entry unknowns went to zero (hand-written; kept so a re-run keeps it).
+    lines += ["" if lines[-1] else None,
+              "C8 (added after this enumeration was first run) closed 44 of the 63 supports it first "
+              "left unknown, and a third branching order in C7's search 2 more. Minor steps on twin "
+              "classes (docs/theory.md §4 `minor`) then proved 4 of the 17 left not closed, all with "
+              "the two nodes on one rectangle (`111,111,100,010/1110,1101,1100` is the worked example: "
+              "limit `P = e01 + e12 + e20`, `det [[z00, 1, 0], [0, z11, 1], [1, 0, 0]] = 1`), and C7's "
+              "fourth order, which splits a sum `s + t = a` as `2a − a` (docs/theory.md §3 C7), closed "
+              "3 more (`101,011,100,010/1010,0101,1100` is its worked example): 17, then 13, then 10. "
+              "Of those 10, exact membership found factors for every random target tried, so they "
+              "looked onto, yet 8 are not closed: minor steps on single nodes (a 2 x 2 minor of what "
+              "one node alone must give vanishes) refute W4 limits that propagation could not, e.g. "
+              "`111,011,010,100/0110,1101,1100`, core `{1,2}x{0,1,2} + {0,1,2}x{1,2}` with `(0,1)`, "
+              "`(1,0)` free, limit `e02 + e11 + e20`: the first node's minor on rows `{1,2}` x "
+              "columns `{1,2}` starts a chain of zeros that ends in a contradiction (each of the 8 "
+              "limits also has Groebner basis [1] in sympy, `tests/test_width_two_free.py`). The "
+              "other 2 are onto, closed by C7 once a fifth branching order splits a sum so that the "
+              "whole monomial is `2a` (`2a/c` where its other weights are already known with product "
+              "`c`): "
+              "`11,11,10,01/1000,0110,0101,1100` and `1001,0111,0100,0010/1110,1101`, both proved by "
+              "hand in the test's comments. Every two-node core with free entries is now decided."]
+    lines = [x for x in lines if x is not None]
     write_section("width_two.py", lines)
 
 
