@@ -22,7 +22,9 @@ SPECS = ([f"lu:{n}" for n in range(2, 9)] + ["ul:4", "dense:4,6,3,5"]
 MASKS = {"c7_two_nodes_free_entry": "001,011,011/001,011,110",      # closed: C7
          "c8_rank_one_block": "0011,1111,0010/111,110",             # closed: C8
          "w4_block_step": "001,110,111/011,111,111",                # not closed: W4 with a block step
-         "w4_minor_step_twins": "111,111,100,010/1110,1101,1100"}   # not closed: W4 with a minor step
+         "w4_minor_step_twins": "111,111,100,010/1110,1101,1100",   # not closed: W4 with a minor step
+         "w3_minor_step_single_node": "011,101,110/011,101,110",    # not closed: J - I, W3 with a one-node minor
+         "c7_whole_monomial_split": "11,11,10,01/1000,0110,0101,1100"}   # closed: C7's fifth order
 
 PROOFS = pathlib.Path(__file__).resolve().parent.parent / "proofs"
 

@@ -78,14 +78,14 @@ def test_check_json_exit_codes_match_the_text_mode(tmp_path, capsys):
 def test_the_shipped_manifest_lists_every_shipped_certificate(capsys):
     entries = json.loads(MANIFEST.read_text())["certificates"]
     names = sorted(p.name for p in PROOFS.glob("*.json") if p.name != "MANIFEST.json")
-    assert [e["file"] for e in entries] == names and len(names) == 21
+    assert [e["file"] for e in entries] == names and len(names) == 23
     for e in entries:
         data = (PROOFS / e["file"]).read_bytes()
         cert = json.loads(data)
         assert e == {"file": e["file"], "claim": cert["claim"], "support_sha256": cert["support_sha256"],
                      "sha256": hashlib.sha256(data).hexdigest()}
     code, out, _ = run(capsys, "check", "--manifest", MANIFEST)
-    assert code == 0 and "21 certificates; every file listed, unchanged" in out
+    assert code == 0 and "23 certificates; every file listed, unchanged" in out
 
 
 def test_ci_replay_line_with_the_glob_passes(capsys):
@@ -94,13 +94,13 @@ def test_ci_replay_line_with_the_glob_passes(capsys):
     code, out, _ = run(capsys, "check", "--json", "--manifest", MANIFEST, *files)
     report = json.loads(out)
     assert code == 0 and report["accepted"] and report["manifest"]["ok"]
-    assert len(report["files"]) == 21       # the manifest itself is not checked as a certificate
+    assert len(report["files"]) == 23       # the manifest itself is not checked as a certificate
     assert "check --manifest proofs/MANIFEST.json proofs/*.json" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_a_manifest_among_the_files_is_read_as_the_manifest(capsys):
     code, out, _ = run(capsys, "check", *sorted(PROOFS.glob("*.json")))
-    assert code == 0 and "manifest" in out.splitlines()[-1] and "21 certificates" in out
+    assert code == 0 and "manifest" in out.splitlines()[-1] and "23 certificates" in out
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def test_shipped_proofs_match_a_fresh_run():
     assert r.returncode == 0, r.stdout + r.stderr
     shipped = sorted(p.name for p in (ROOT / "proofs").glob("*.json") if p.name != "MANIFEST.json")
     assert (ROOT / "proofs" / "MANIFEST.json").exists()
-    assert len(shipped) == 21 and "lu_8.json" in shipped and "butterfly_256.json" in shipped
+    assert len(shipped) == 23 and "lu_8.json" in shipped and "butterfly_256.json" in shipped
     assert {"c7_two_nodes_free_entry.json", "c8_rank_one_block.json", "w4_block_step.json",
-            "w4_minor_step_twins.json"} <= set(shipped)
+            "w4_minor_step_twins.json", "w3_minor_step_single_node.json",
+            "c7_whole_monomial_split.json"} <= set(shipped)
