@@ -810,7 +810,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "  certify model weights.npz --threshold 1e-3\n\n"
                                "exit status: 0 every chain decided, 3 some chain unknown, 2 bad input, "
                                "1 internal error")
-    md.add_argument("model", metavar="FILE", help="a state_dict file (.pt) or an .npz of named arrays")
+    md.add_argument("model", metavar="FILE", help="a state_dict file (.pt/.pth), an .npz of named arrays, "
+                                                     "or a support file (.json/.npy)")
     md.add_argument("--layers", metavar="NAMES", help="comma-separated layer names, in order "
                                                        "(default: every 2-D array, in file order)")
     md.add_argument("--threshold", metavar="T", type=float,

@@ -254,6 +254,13 @@ def select(layers: list[NamedLayer], names: list[str]) -> list[NamedLayer]:
         if any(layer is c for c in chosen):
             raise InputError(f"--layers: {n!r} is named twice")
         chosen.append(layer)
+    for a, b in zip(chosen, chosen[1:]):
+        # Separate chains may be listed, but a pair that chains only the other
+        # way round is a reversed list, which would quietly give chains of one.
+        if a.shape[0] != b.shape[1] and b.shape[0] == a.shape[1]:
+            raise InputError(f"--layers: {shown(b.name)} {list(b.shape)} cannot take the output of "
+                             f"{shown(a.name)} {list(a.shape)}, but {shown(a.name)} takes the output of "
+                             f"{shown(b.name)}: list the layers from the input side")
     return chosen
 
 

@@ -137,8 +137,11 @@ def report_lines(path: str, report: ModelReport, wrap=lambda text: text) -> list
         elif c.decision.internal_error is None and c.decision.text is not None:
             lines.append("  certificate: replayed and accepted by the independent checker; not saved (use -o DIR)")
     worst = report.worst
-    k = report.chains.index(worst) + 1
-    lines.append(f"worst: chain {k} ({worst.title}): {worst.decision.verdict.replace('_', ' ')}")
+    if worst.decision.verdict == "closed":
+        lines.append("every chain is closed" if len(report.chains) > 1 else "the chain is closed")
+    else:
+        k = report.chains.index(worst) + 1
+        lines.append(f"worst: chain {k} ({worst.title}): {worst.decision.verdict.replace('_', ' ')}")
     return lines
 
 

@@ -321,8 +321,16 @@ def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0,
 def from_json_obj(obj, weights: bool = False, threshold: float = 0.0) -> Support:
     if isinstance(obj, dict) and "format" in obj and "claim" in obj:
         raise InputError("this is a certificate, not a support (check it with 'certify check')")
-    if not isinstance(obj, dict) or "layers" not in obj:
+    if not isinstance(obj, dict):
         raise InputError('expected a JSON object {"layers": [mask, ...]}')
+    if "layers" not in obj:
+        keys = ", ".join(repr(k)[:40] for k in list(obj)[:5])
+        raise InputError(f'the JSON object has no "layers" key ({"keys: " + keys if keys else "it is empty"}); '
+                         'expected {"layers": [mask, ...]}')
+    extra = [k for k in obj if k != "layers"]
+    if extra:
+        # An ignored key could change the meaning (a transpose flag, say): refuse it.
+        raise InputError(f'unknown key {repr(extra[0])[:40]} in the support object: only "layers" is read')
     layers = obj["layers"]
     if not isinstance(layers, list):
         raise InputError('"layers" must be a list of masks')
@@ -358,7 +366,9 @@ def load_file(path: str, weights: bool = False, threshold: float = 0.0) -> Suppo
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
     except (ValueError, RecursionError) as e:   # bad JSON or UTF-8, absurd integers, nesting
-        raise InputError(f"{path}: not valid JSON ({str(e)[:200]})") from None
+        binary = path.lower().endswith((".pt", ".pth", ".npz", ".npy"))
+        raise InputError(f"{path}: not a torch.save file, .npz or .npy archive, nor a JSON support" if binary
+                         else f"{path}: not valid JSON ({str(e)[:200]})") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:

@@ -82,6 +82,9 @@ def test_bad_support_files_give_one_line_and_exit_2(tmp_path, name):
 @pytest.mark.parametrize("args, words", [
     (["decide", "missing.json"], "no such file"),
     (["decide", "notjson.json"], "not valid JSON"),
+    # Named as a model but neither a torch.save file nor anything else readable.
+    (["decide", "model.pt"], "model.pt: not a torch.save file, .npz or .npy archive, nor a JSON support"),
+    (["model", "model.pt"], "model.pt: not a torch.save file, .npz or .npy archive, nor a JSON support"),
     (["decide", "foo:3"], "unknown pattern"),
     (["decide", "lu:3", "-o", "no/such/folder/c.json"], "does not exist"),
     (["decide"], "required"),
@@ -90,6 +93,7 @@ def test_bad_support_files_give_one_line_and_exit_2(tmp_path, name):
 ])
 def test_bad_arguments_give_one_line_and_exit_2(tmp_path, args, words):
     (tmp_path / "notjson.json").write_text("{oops")
+    (tmp_path / "model.pt").write_bytes(b"\x00garbage")
     r = run(*args, cwd=tmp_path)
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()

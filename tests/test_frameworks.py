@@ -185,6 +185,17 @@ def test_worst_chain_and_exit_status(tmp_path, capsys):
     assert code == 2 and "no such file" in err
 
 
+def test_layers_listed_from_the_output_side_are_refused(tmp_path, capsys):
+    # fc1: 3 -> 4, fc2: 4 -> 2.  "fc2,fc1" chains only the other way round:
+    # refused, not split into two chains of one that are both closed.
+    np.savez(tmp_path / "m.npz", fc1=np.ones((4, 3), dtype=bool), fc2=np.ones((2, 4), dtype=bool))
+    code, out, err = model_cli(capsys, str(tmp_path / "m.npz"), "--layers", "fc2,fc1")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "fc1 [4, 3] cannot take the output of fc2 [2, 4]" in err and "from the input side" in err
+    code, out, _ = model_cli(capsys, str(tmp_path / "m.npz"), "--layers", "fc1,fc2")
+    assert code == 0 and "chain 1: fc1 -> fc2" in out and out.splitlines()[-1] == "the chain is closed"
+
+
 def test_npy_masks(tmp_path):
     np.save(tmp_path / "one.npy", UP)
     assert load_file(str(tmp_path / "one.npy")).widths == (3, 3)

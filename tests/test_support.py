@@ -73,7 +73,9 @@ def test_transpose_reverses_and_transposes():
     ({"layers": [{"shape": [2, 2], "nonzeros": [[0]]}]}, ["not an [i, j] pair"]),
     ({"layers": [{"shape": [0, 2], "nonzeros": []}]}, ["empty side"]),
     ({"layers": [[]]}, ["non-empty"]),
-    ({"masks": []}, ['{"layers"']),
+    ({"masks": []}, ['no "layers" key', "keys: 'masks'", '{"layers"']),
+    ({}, ['no "layers" key', "it is empty"]),
+    ({"layers": [[[1]]], "transposed": True}, ["unknown key 'transposed'", 'only "layers" is read']),
     ([1, 2], ['{"layers"']),
 ])
 def test_bad_supports_are_one_line_input_errors(obj, words):
