@@ -222,6 +222,8 @@ def _mask_from_sparse(obj: dict, layer: int) -> np.ndarray:
         if not (0 <= i < n_out and 0 <= j < n_in):
             raise InputError(
                 f"layer {layer}: nonzero [{i}, {j}] is out of range for shape [{n_out}, {n_in}]")
+        if m[i, j]:
+            raise InputError(f"layer {layer}: nonzero [{i}, {j}] is listed twice")
         m[i, j] = True
     return m
 
@@ -318,6 +320,17 @@ def from_masks(masks: Sequence, weights: bool = False, threshold: float = 0.0,
     return Support(tuple(out))
 
 
+def _unique_keys(pairs: list) -> dict:
+    """json object_pairs_hook: a repeated key is an error (plain json keeps
+    the last one, silently reading another support than the file shows)."""
+    obj: dict = {}
+    for key, value in pairs:
+        if key in obj:
+            raise InputError(f"the key {repr(key)[:40]} appears twice in one JSON object")
+        obj[key] = value
+    return obj
+
+
 def from_json_obj(obj, weights: bool = False, threshold: float = 0.0) -> Support:
     if isinstance(obj, dict) and "format" in obj and "claim" in obj:
         raise InputError("this is a certificate, not a support (check it with 'certify check')")
@@ -362,7 +375,7 @@ def load_file(path: str, weights: bool = False, threshold: float = 0.0) -> Suppo
         if head.startswith(b"PK"):  # .npz is a zip archive
             return _load_npz(path, weights, threshold)
         with open(path, "r", encoding="utf-8") as fh:
-            obj = json.load(fh)
+            obj = json.load(fh, object_pairs_hook=_unique_keys)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
     except (ValueError, RecursionError) as e:   # bad JSON or UTF-8, absurd integers, nesting
@@ -421,7 +434,7 @@ def load_support(spec: str, weights: bool = False, threshold: float = 0.0) -> Su
         return load_file(spec, weights, threshold)
     if spec.lstrip().startswith("{"):
         try:
-            obj = json.loads(spec)
+            obj = json.loads(spec, object_pairs_hook=_unique_keys)
         except (ValueError, RecursionError) as e:
             raise InputError(f"the support given inline is not valid JSON ({str(e)[:200]})") from None
         return from_json_obj(obj, weights, threshold)

@@ -82,6 +82,9 @@ def test_bad_support_files_give_one_line_and_exit_2(tmp_path, name):
 @pytest.mark.parametrize("args, words", [
     (["decide", "missing.json"], "no such file"),
     (["decide", "notjson.json"], "not valid JSON"),
+    # json keeps the last of two equal keys: that would decide a 1-1 support.
+    (["decide", "twice.json"], "twice.json: the key 'layers' appears twice in one JSON object"),
+    (["decide", '{"layers": [{"shape": [2, 2], "shape": [3, 3], "nonzeros": []}]}'], "'shape' appears twice"),
     # Named as a model but neither a torch.save file nor anything else readable.
     (["decide", "model.pt"], "model.pt: not a torch.save file, .npz or .npy archive, nor a JSON support"),
     (["model", "model.pt"], "model.pt: not a torch.save file, .npz or .npy archive, nor a JSON support"),
@@ -94,6 +97,7 @@ def test_bad_support_files_give_one_line_and_exit_2(tmp_path, name):
 def test_bad_arguments_give_one_line_and_exit_2(tmp_path, args, words):
     (tmp_path / "notjson.json").write_text("{oops")
     (tmp_path / "model.pt").write_bytes(b"\x00garbage")
+    (tmp_path / "twice.json").write_text('{"layers": [[[1, 0], [0, 1]]], "layers": [[[1]]]}')
     r = run(*args, cwd=tmp_path)
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()

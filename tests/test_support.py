@@ -71,6 +71,7 @@ def test_transpose_reverses_and_transposes():
     ({"layers": []}, ["empty"]),
     ({"layers": [{"shape": [2, 2], "nonzeros": [[2, 0]]}]}, ["out of range", "[2, 0]"]),
     ({"layers": [{"shape": [2, 2], "nonzeros": [[0]]}]}, ["not an [i, j] pair"]),
+    ({"layers": [{"shape": [2, 2], "nonzeros": [[1, 1], [0, 1], [1, 1]]}]}, ["[1, 1] is listed twice"]),
     ({"layers": [{"shape": [0, 2], "nonzeros": []}]}, ["empty side"]),
     ({"layers": [[]]}, ["non-empty"]),
     ({"masks": []}, ['no "layers" key', "keys: 'masks'", '{"layers"']),
