@@ -282,8 +282,8 @@ class MinorTable:
         by_entry = {eq.entry: eq for eq in equations}
         self.equations = equations
         self.minors = []
-        self.by_entry: dict = {}   # entry -> minors with it as a cell
-        self.by_var: dict = {}     # variable -> minors whose other monomials hold it
+        self.minors_at: dict = {}        # entry -> minors with it as a cell
+        self.minors_holding: dict = {}   # variable -> minors whose other monomials hold it
         for H, rows, cols in minor_groups(equations, singles):
             Hs = set(H)
             blocks = itertools.product(itertools.combinations(rows, len(H) + 1),
@@ -298,11 +298,11 @@ class MinorTable:
                             if not (len(m) == 2 and any(m == {(p, h), (h, q)} for h in Hs))]
                         cells.append((eq, others))
                         if eq is not None:
-                            self.by_entry.setdefault(eq.entry, []).append(len(self.minors))
+                            self.minors_at.setdefault(eq.entry, []).append(len(self.minors))
                 # Which of these variables are known zero decides which monomials are dead.
                 held = frozenset(x for _, others in cells for m in others or () for x in m)
                 for x in held:
-                    self.by_var.setdefault(x, []).append(len(self.minors))
+                    self.minors_holding.setdefault(x, []).append(len(self.minors))
                 self.minors.append((H, R, C, cells, held))
         self.cache: dict = {}
         # A minor with only zero targets and no dead monomial has one value
@@ -323,8 +323,8 @@ class MinorTable:
                 self.targeted.add(index)
 
     def _det(self, index: int, killed: frozenset, zero_targets: bool = False) -> tuple:
-        H, R, C, cells, held = self.minors[index]
-        k = len(R)
+        cells = self.minors[index][3]
+        k = len(self.minors[index][1])
         grid = []
         for n, (eq, others) in enumerate(cells):
             if eq is None:
@@ -345,16 +345,16 @@ class MinorTable:
         out = set(self.always)
         for eq in self.equations:
             if eq.target != 0:
-                out.update(i for i in self.by_entry.get(eq.entry, ()) if i in self.targeted)
+                out.update(i for i in self.minors_at.get(eq.entry, ()) if i in self.targeted)
         for x in known_zero:
-            out.update(self.by_var.get(x, ()))
+            out.update(self.minors_holding.get(x, ()))
         return sorted(out)
 
     def value(self, index: int, known_zero) -> tuple:
         """(constant term, [variables of each non-constant monomial], known-zero
         variables whose monomials were dropped); a free entry's variable is
         FREE(its position in the block)."""
-        H, R, C, cells, held = self.minors[index]
+        cells, held = self.minors[index][3:]
         killed = frozenset(x for x in held if x in known_zero)
         # fmpq's own hash is slow: the targets enter the key as (p, q).
         key = (index, killed, tuple(None if eq is None else (eq.target.p, eq.target.q) for eq, _ in cells))
